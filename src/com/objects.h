@@ -1,0 +1,43 @@
+/* What the COM objects of bitsdo.dll know of each other: constructors and
+ * the module's live-object count. One object per source file. */
+#ifndef BITSDO_COM_OBJECTS_H
+#define BITSDO_COM_OBJECTS_H
+
+#include <windows.h>
+
+#include "bitsdo.h"
+#include "engine.h"
+
+/* server.c: the module. Every live object and server lock counts. */
+extern HINSTANCE bitsdo_instance;
+void bitsdo_module_addref(void);
+void bitsdo_module_release(void);
+
+/* factory.c: a class factory for a constructor. */
+typedef HRESULT (*bitsdo_constructor)(REFIID riid, void **out);
+HRESULT bitsdo_factory_create(bitsdo_constructor ctor, REFIID riid, void **out);
+
+/* manager.c */
+HRESULT bitsdo_manager_create(REFIID riid, void **out);
+
+/* job.c: a COM view of an engine job (takes its own reference). */
+HRESULT bitsdo_job_object_create(bitsdo_job *job, REFIID riid, void **out);
+/* notify.c: how BITS-style jobs deliver engine events to
+ * IBackgroundCopyCallback / Callback2 and the notify command line. */
+extern const bitsdo_job_events bitsdo_bits_events;
+
+/* file.c */
+HRESULT bitsdo_file_object_create(bitsdo_job *job, uint32_t index, IBackgroundCopyFile **out);
+
+/* enum_jobs.c: takes ownership of the referenced array. */
+HRESULT bitsdo_enum_jobs_create(bitsdo_job **jobs, ULONG count, IEnumBackgroundCopyJobs **out);
+/* enum_files.c */
+HRESULT bitsdo_enum_files_create(bitsdo_job *job, IEnumBackgroundCopyFiles **out);
+
+/* error.c */
+HRESULT bitsdo_error_object_create(bitsdo_job *job, IBackgroundCopyError **out);
+/* A description of hr in CoTaskMemAlloc'ed memory: ours for BG_/DO_/QM_
+ * codes, the system's for the others. */
+HRESULT bitsdo_describe_error(HRESULT hr, DWORD langid, LPWSTR *out);
+
+#endif

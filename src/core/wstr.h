@@ -1,0 +1,23 @@
+/* Small UTF-16 string helpers for the portable core. */
+#ifndef BITSDO_CORE_WSTR_H
+#define BITSDO_CORE_WSTR_H
+
+#include "types.h"
+
+/* Code units before the terminator; 0 for NULL. */
+size_t bitsdo_wcslen(const bitsdo_wchar *s);
+/* malloc'ed copy, NULL on out of memory or s == NULL. */
+bitsdo_wchar *bitsdo_wcsdup(const bitsdo_wchar *s);
+/* Compares code unit by code unit: <0, 0, >0. NULL sorts before any string. */
+int bitsdo_wcscmp(const bitsdo_wchar *a, const bitsdo_wchar *b);
+/* ASCII case-insensitive prefix test: 1 if s starts with prefix. */
+int bitsdo_wcs_istarts(const bitsdo_wchar *s, const char *ascii_prefix);
+/* malloc'ed UTF-16 copy of an ASCII/UTF-8 string (UTF-8 decoded; each
+ * invalid byte becomes U+FFFD). NULL on out of memory or s == NULL. */
+bitsdo_wchar *bitsdo_wcs_from_utf8(const char *s);
+/* Decodes one UTF-8 sequence from the len bytes at s into *cp. Returns the
+ * bytes used (1..4), or 0 if the sequence is invalid: overlong, a
+ * surrogate, above U+10FFFF, a stray continuation byte or truncated. */
+size_t bitsdo_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+
+#endif

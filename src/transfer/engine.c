@@ -1,0 +1,783 @@
+/* The job engine: the process-wide job list, the caller operations with the
+ * documented results, and the worker thread that runs a job's transfers,
+ * retries and notifications. */
+#include "engine.h"
+
+#include <sddl.h>
+#include <stdlib.h>
+
+#include "DeliveryOptimization.h"
+#include "errors.h"
+#include "fetch.h"
+#include "names.h"
+#include "wstr.h"
+
+#define BITSDO_MAX_JOBS_PER_USER 60
+/* How long Cancel and Complete wait for a worker to let go of its files. */
+#define BITSDO_STOP_WAIT_MS 10000
+/* Progress notifications are coalesced to at most one per this interval
+ * unless the job asks for another minimum. */
+#define BITSDO_PROGRESS_NOTIFY_MS 100
+
+enum {
+    PEND_MODIFIED = 1,
+    PEND_TRANSFERRED = 2,
+    PEND_ERROR = 4,
+};
+
+/* Extra per-job worker bookkeeping kept beside the public struct. */
+typedef struct bitsdo_job_impl {
+    bitsdo_job pub;
+    BOOL worker_running;
+    LONG pending;               /* PEND_* not yet delivered */
+    ULONGLONG transient_since;  /* tick of the first transient error, 0 if none */
+    ULONGLONG next_progress;    /* tick before which progress is not notified */
+} bitsdo_job_impl;
+
+static SRWLOCK list_lock = SRWLOCK_INIT;
+static bitsdo_list_entry list_head = {&list_head, &list_head};
+static volatile LONG live_jobs;
+
+static bitsdo_job_impl *impl_from_job(bitsdo_job *job)
+{
+    return CONTAINING_RECORD(job, bitsdo_job_impl, pub);
+}
+
+bitsdo_filetime bitsdo_now(void)
+{
+    FILETIME ft;
+    GetSystemTimeAsFileTime(&ft);
+    return ((bitsdo_filetime)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+}
+
+WCHAR *bitsdo_current_user_sid(void)
+{
+    HANDLE token;
+    BYTE buf[256];
+    TOKEN_USER *user = (TOKEN_USER *)buf;
+    DWORD len;
+    WCHAR *str = NULL, *copy = NULL;
+
+    if (!OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &token) &&
+        !OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
+        return NULL;
+    if (GetTokenInformation(token, TokenUser, buf, sizeof(buf), &len) &&
+        ConvertSidToStringSidW(user->User.Sid, &str)) {
+        copy = (WCHAR *)bitsdo_wcsdup((const bitsdo_wchar *)str);
+        LocalFree(str);
+    }
+    CloseHandle(token);
+    return copy;
+}
+
+HRESULT bitsdo_co_strdup(const WCHAR *s, LPWSTR *out)
+{
+    size_t len;
+
+    if (!s)
+        s = L"";
+    len = (wcslen(s) + 1) * sizeof(WCHAR);
+    if (!(*out = CoTaskMemAlloc(len)))
+        return E_OUTOFMEMORY;
+    memcpy(*out, s, len);
+    return S_OK;
+}
+
+/* --- the list ----------------------------------------------------------- */
+
+HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
+                          const bitsdo_job_events *events, void *events_ctx,
+                          bitsdo_job **out)
+{
+    bitsdo_job_impl *impl;
+    bitsdo_job *job;
+    bitsdo_list_entry *e;
+    ULONG count = 0;
+    WCHAR *sid;
+    HRESULT hr;
+
+    if (!(impl = calloc(1, sizeof(*impl))))
+        return E_OUTOFMEMORY;
+    job = &impl->pub;
+    bitsdo_job_rec_init(&job->rec);
+    job->refs = 1;
+    InitializeSRWLock(&job->lock);
+    InitializeSRWLock(&job->op_lock);
+    job->events = events;
+    job->events_ctx = events_ctx;
+    job->rec.type = type;
+    job->rec.created = job->rec.modified = bitsdo_now();
+    if (id)
+        memcpy(job->rec.id, id, sizeof(*id));
+    else if (FAILED(hr = CoCreateGuid((GUID *)job->rec.id)))
+        goto fail;
+    if (
+        FAILED(hr = bitsdo_set_wstr(&job->rec.display_name, (const bitsdo_wchar *)display_name)))
+        goto fail;
+    if ((sid = bitsdo_current_user_sid())) {
+        job->rec.owner_sid = (bitsdo_wchar *)sid;
+    }
+    if (!(job->wake = CreateEventW(NULL, FALSE, FALSE, NULL))) {
+        hr = HRESULT_FROM_WIN32(GetLastError());
+        goto fail;
+    }
+
+    AcquireSRWLockExclusive(&list_lock);
+    for (e = list_head.next; e != &list_head; e = e->next) {
+        if (!memcmp(CONTAINING_RECORD(e, bitsdo_job, entry)->rec.id, job->rec.id, sizeof(GUID))) {
+            ReleaseSRWLockExclusive(&list_lock);
+            hr = E_INVALIDARG;
+            goto fail;
+        }
+        count++;
+    }
+    if (count >= BITSDO_MAX_JOBS_PER_USER) {
+        ReleaseSRWLockExclusive(&list_lock);
+        hr = BITSDO_BG_E_TOO_MANY_JOBS_PER_USER;
+        goto fail;
+    }
+    job->entry.next = &list_head;
+    job->entry.prev = list_head.prev;
+    list_head.prev->next = &job->entry;
+    list_head.prev = &job->entry;
+    job->in_list = TRUE;
+    job->refs++; /* the list's reference */
+    InterlockedIncrement(&live_jobs);
+    ReleaseSRWLockExclusive(&list_lock);
+    *out = job;
+    return S_OK;
+
+fail:
+    if (job->wake)
+        CloseHandle(job->wake);
+    bitsdo_job_rec_free(&job->rec);
+    free(impl);
+    return hr;
+}
+
+void bitsdo_job_addref(bitsdo_job *job)
+{
+    InterlockedIncrement(&job->refs);
+}
+
+void bitsdo_job_release(bitsdo_job *job)
+{
+    if (InterlockedDecrement(&job->refs))
+        return;
+    if (job->events && job->events->release)
+        job->events->release(job);
+    if (job->notify)
+        IUnknown_Release(job->notify);
+    if (job->worker)
+        CloseHandle(job->worker);
+    CloseHandle(job->wake);
+    bitsdo_job_rec_free(&job->rec);
+    free(impl_from_job(job));
+    InterlockedDecrement(&live_jobs);
+}
+
+LONG bitsdo_job_live_count(void)
+{
+    return bitsdo__read_long(&live_jobs);
+}
+
+static void list_remove(bitsdo_job *job)
+{
+    BOOL was_in;
+
+    AcquireSRWLockExclusive(&list_lock);
+    if ((was_in = job->in_list)) {
+        job->entry.prev->next = job->entry.next;
+        job->entry.next->prev = job->entry.prev;
+        job->in_list = FALSE;
+    }
+    ReleaseSRWLockExclusive(&list_lock);
+    if (was_in)
+        bitsdo_job_release(job);
+}
+
+HRESULT bitsdo_job_find(const GUID *id, bitsdo_job **out)
+{
+    bitsdo_list_entry *e;
+
+    AcquireSRWLockShared(&list_lock);
+    for (e = list_head.next; e != &list_head; e = e->next) {
+        bitsdo_job *job = CONTAINING_RECORD(e, bitsdo_job, entry);
+        if (!memcmp(job->rec.id, id, sizeof(*id))) {
+            bitsdo_job_addref(job);
+            ReleaseSRWLockShared(&list_lock);
+            *out = job;
+            return S_OK;
+        }
+    }
+    ReleaseSRWLockShared(&list_lock);
+    return BITSDO_BG_E_NOT_FOUND;
+}
+
+HRESULT bitsdo_job_list(bitsdo_job ***jobs, ULONG *count,
+                        BOOL (*filter)(bitsdo_job *job, void *ctx), void *ctx)
+{
+    bitsdo_list_entry *e;
+    ULONG n = 0, total = 0;
+    bitsdo_job **array;
+
+    AcquireSRWLockShared(&list_lock);
+    for (e = list_head.next; e != &list_head; e = e->next)
+        total++;
+    if (!(array = calloc(total ? total : 1, sizeof(*array)))) {
+        ReleaseSRWLockShared(&list_lock);
+        return E_OUTOFMEMORY;
+    }
+    for (e = list_head.next; e != &list_head; e = e->next) {
+        bitsdo_job *job = CONTAINING_RECORD(e, bitsdo_job, entry);
+        if (filter && !filter(job, ctx))
+            continue;
+        bitsdo_job_addref(job);
+        array[n++] = job;
+    }
+    ReleaseSRWLockShared(&list_lock);
+    *jobs = array;
+    *count = n;
+    return S_OK;
+}
+
+void bitsdo_job_list_free(bitsdo_job **jobs, ULONG count)
+{
+    ULONG i;
+
+    for (i = 0; i < count; i++)
+        bitsdo_job_release(jobs[i]);
+    free(jobs);
+}
+
+/* --- the worker ----------------------------------------------------------- */
+
+static DWORD WINAPI worker_main(void *arg);
+
+/* With the lock held: makes sure a worker runs to act on the job's state
+ * and pending notifications, or wakes the one that runs. */
+static void ensure_worker(bitsdo_job *job)
+{
+    bitsdo_job_impl *impl = impl_from_job(job);
+    HANDLE thread;
+
+    if (impl->worker_running) {
+        SetEvent(job->wake);
+        return;
+    }
+    bitsdo_job_addref(job);
+    thread = CreateThread(NULL, 0, worker_main, job, 0, &job->worker_tid);
+    if (!thread) {
+        /* Nothing runs the job: it stays where it is until the next call. */
+        InterlockedDecrement(&job->refs);
+        return;
+    }
+    if (job->worker)
+        CloseHandle(job->worker);
+    job->worker = thread;
+    impl->worker_running = TRUE;
+}
+
+static BOOL deliver(bitsdo_job *job, bitsdo_event event, uint32_t file)
+{
+    if (!job->events || !job->events->deliver)
+        return TRUE;
+    return job->events->deliver(job, event, file);
+}
+
+static void set_state(bitsdo_job *job, bitsdo_op op)
+{
+    bitsdo_state_ctx ctx;
+    bitsdo_progress p;
+
+    bitsdo_counters_read(&job->rec.counters, &p);
+    ctx.files_total = p.files_total;
+    ctx.files_transferred = p.files_transferred;
+    bitsdo_state_apply(&job->rec.state, op, &ctx);
+    job->rec.modified = bitsdo_now();
+}
+
+static void mark_pending(bitsdo_job *job, LONG what)
+{
+    impl_from_job(job)->pending |= what;
+}
+
+/* With the lock held: a caller changed the job; its listener hears of it
+ * from the worker, not from inside the caller's call. */
+static void note_modified(bitsdo_job *job)
+{
+    if (!job->notify)
+        return;
+    mark_pending(job, PEND_MODIFIED);
+    ensure_worker(job);
+}
+
+static DWORD retry_wait_ms(bitsdo_job *job)
+{
+    return job->rec.min_retry_delay * 1000u;
+}
+
+/* Called from the fetch path (no lock held) whenever bytes moved. */
+void bitsdo__job_progress(bitsdo_job *job)
+{
+    bitsdo_job_impl *impl = impl_from_job(job);
+    ULONGLONG now = GetTickCount64();
+    DWORD interval;
+
+    job->last_progress = now;
+    impl->transient_since = 0;
+    if (now < impl->next_progress)
+        return;
+    interval = job->rec.min_notify_interval_ms ? job->rec.min_notify_interval_ms
+                                               : BITSDO_PROGRESS_NOTIFY_MS;
+    impl->next_progress = now + interval;
+    deliver(job, BITSDO_EVENT_PROGRESS, 0);
+}
+
+/* One step of the worker. Returns FALSE when the worker should exit. */
+static BOOL worker_step(bitsdo_job *job)
+{
+    bitsdo_job_impl *impl = impl_from_job(job);
+    bitsdo_state state;
+    LONG gen, pending;
+    uint32_t i, index = UINT32_MAX;
+    DWORD context = 0, wait_ms;
+    BOOL transient = FALSE;
+    HRESULT hr;
+
+    AcquireSRWLockExclusive(&job->lock);
+    state = job->rec.state;
+    gen = job->run_gen;
+    pending = impl->pending;
+
+    /* Notifications first: they are owed for a state already reached. */
+    if (pending) {
+        impl->pending = 0;
+        ReleaseSRWLockExclusive(&job->lock);
+        if (pending & PEND_MODIFIED)
+            deliver(job, BITSDO_EVENT_MODIFIED, 0); /* modifications are not retried */
+        pending &= ~PEND_MODIFIED;
+        if ((pending & PEND_TRANSFERRED) && deliver(job, BITSDO_EVENT_TRANSFERRED, 0))
+            pending &= ~PEND_TRANSFERRED;
+        if ((pending & PEND_ERROR) && deliver(job, BITSDO_EVENT_ERROR, 0))
+            pending &= ~PEND_ERROR;
+        AcquireSRWLockExclusive(&job->lock);
+        /* Only what still applies to the current state stays owed. */
+        if (job->rec.state != BITSDO_STATE_TRANSFERRED)
+            pending &= ~PEND_TRANSFERRED;
+        if (job->rec.state != BITSDO_STATE_ERROR)
+            pending &= ~PEND_ERROR;
+        if (pending) {
+            /* A callback failed: try again after the retry delay, or at
+             * once when something wakes us (a new notify interface). */
+            impl->pending |= pending;
+            wait_ms = retry_wait_ms(job);
+            ReleaseSRWLockExclusive(&job->lock);
+            WaitForSingleObject(job->wake, wait_ms);
+            return TRUE;
+        }
+        ReleaseSRWLockExclusive(&job->lock);
+        return TRUE;
+    }
+
+    if (state == BITSDO_STATE_TRANSIENT_ERROR) {
+        ULONGLONG elapsed = GetTickCount64() - impl->transient_since;
+        ULONGLONG limit = (ULONGLONG)job->rec.no_progress_timeout * 1000u;
+        if (elapsed >= limit) {
+            set_state(job, BITSDO_OP_FAIL);
+            mark_pending(job, PEND_ERROR);
+            ReleaseSRWLockExclusive(&job->lock);
+            deliver(job, BITSDO_EVENT_STATE, 0);
+            return TRUE;
+        }
+        wait_ms = retry_wait_ms(job);
+        if (wait_ms > limit - elapsed)
+            wait_ms = (DWORD)(limit - elapsed);
+        ReleaseSRWLockExclusive(&job->lock);
+        if (WaitForSingleObject(job->wake, wait_ms) == WAIT_OBJECT_0)
+            return TRUE; /* re-evaluate: resumed, suspended, cancelled... */
+        AcquireSRWLockExclusive(&job->lock);
+        if (job->run_gen == gen && job->rec.state == BITSDO_STATE_TRANSIENT_ERROR) {
+            if (GetTickCount64() - impl->transient_since >= limit) {
+                set_state(job, BITSDO_OP_FAIL);
+                mark_pending(job, PEND_ERROR);
+            } else {
+                set_state(job, BITSDO_OP_RETRY);
+            }
+        }
+        ReleaseSRWLockExclusive(&job->lock);
+        deliver(job, BITSDO_EVENT_STATE, 0);
+        return TRUE;
+    }
+
+    if (!bitsdo_state_is_active(state)) {
+        impl->worker_running = FALSE;
+        ReleaseSRWLockExclusive(&job->lock);
+        return FALSE;
+    }
+
+    for (i = 0; i < job->rec.file_count; i++) {
+        if (!bitsdo__load32(&job->rec.files[i]->counters.completed)) {
+            index = i;
+            break;
+        }
+    }
+    if (index == UINT32_MAX) {
+        set_state(job, BITSDO_OP_ALL_DONE);
+        job->rec.transfer_completed = job->rec.modified;
+        impl->transient_since = 0;
+        mark_pending(job, PEND_TRANSFERRED);
+        ReleaseSRWLockExclusive(&job->lock);
+        deliver(job, BITSDO_EVENT_STATE, 0);
+        return TRUE;
+    }
+    if (state == BITSDO_STATE_QUEUED) {
+        set_state(job, BITSDO_OP_CONNECT);
+        ReleaseSRWLockExclusive(&job->lock);
+        deliver(job, BITSDO_EVENT_STATE, 0);
+    } else {
+        ReleaseSRWLockExclusive(&job->lock);
+    }
+
+    hr = bitsdo_fetch_file(job, index, gen, &context, &transient);
+
+    AcquireSRWLockExclusive(&job->lock);
+    if (job->run_gen != gen || !bitsdo_state_is_active(job->rec.state)) {
+        /* Suspended, cancelled or completed meanwhile: whatever the fetch
+         * said, the caller's operation decides the state. */
+        ReleaseSRWLockExclusive(&job->lock);
+        return TRUE;
+    }
+    if (SUCCEEDED(hr)) {
+        bitsdo_counters_file_done(&job->rec.counters, &job->rec.files[index]->counters);
+        job->rec.modified = bitsdo_now();
+        ReleaseSRWLockExclusive(&job->lock);
+        deliver(job, BITSDO_EVENT_FILE_DONE, index);
+        return TRUE;
+    }
+    job->rec.error_hr = hr;
+    job->rec.error_context = context;
+    job->rec.error_file = (int32_t)index;
+    job->rec.error_count++;
+    if (transient && job->rec.no_progress_timeout) {
+        if (!impl->transient_since)
+            impl->transient_since = GetTickCount64();
+        set_state(job, BITSDO_OP_FAIL_TRANSIENT);
+    } else {
+        set_state(job, BITSDO_OP_FAIL);
+        mark_pending(job, PEND_ERROR);
+    }
+    ReleaseSRWLockExclusive(&job->lock);
+    deliver(job, BITSDO_EVENT_STATE, 0);
+    return TRUE;
+}
+
+static DWORD WINAPI worker_main(void *arg)
+{
+    bitsdo_job *job = arg;
+    HMODULE self = NULL;
+
+    /* Keep the DLL loaded until this thread is out of its code. */
+    GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, (LPCWSTR)(void *)worker_main, &self);
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    while (worker_step(job))
+        ;
+    CoUninitialize();
+    bitsdo_job_release(job);
+    if (self)
+        FreeLibraryAndExitThread(self, 0);
+    return 0;
+}
+
+/* Waits (bounded, without locks) until the worker has let go of the job's
+ * files. A worker calling us from its own callback is not waited for: it is
+ * not inside a transfer then. */
+static void wait_worker_idle(bitsdo_job *job)
+{
+    HANDLE thread = NULL;
+
+    AcquireSRWLockShared(&job->lock);
+    if (impl_from_job(job)->worker_running && job->worker_tid != GetCurrentThreadId())
+        DuplicateHandle(GetCurrentProcess(), job->worker, GetCurrentProcess(), &thread, 0,
+                        FALSE, DUPLICATE_SAME_ACCESS);
+    ReleaseSRWLockShared(&job->lock);
+    if (thread) {
+        WaitForSingleObject(thread, BITSDO_STOP_WAIT_MS);
+        CloseHandle(thread);
+    }
+}
+
+/* With the lock held: ends the current run so the worker stops. */
+static void request_stop(bitsdo_job *job)
+{
+    InterlockedIncrement(&job->run_gen);
+    if (job->fetch && job->fetch->abort)
+        job->fetch->abort(job->fetch);
+    SetEvent(job->wake);
+}
+
+/* --- caller operations ---------------------------------------------------- */
+
+static HRESULT apply(bitsdo_job *job, bitsdo_op op)
+{
+    bitsdo_state_ctx ctx;
+    bitsdo_progress p;
+    HRESULT hr;
+
+    bitsdo_counters_read(&job->rec.counters, &p);
+    ctx.files_total = p.files_total;
+    ctx.files_transferred = p.files_transferred;
+    hr = bitsdo_state_apply(&job->rec.state, op, &ctx);
+    if (SUCCEEDED(hr))
+        job->rec.modified = bitsdo_now();
+    return hr;
+}
+
+static BOOL dir_exists(const WCHAR *local)
+{
+    WCHAR dir[MAX_PATH];
+    size_t len = bitsdo_local_dir_len((const bitsdo_wchar *)local);
+    DWORD attrs;
+
+    if (!len || len >= MAX_PATH)
+        return FALSE;
+    memcpy(dir, local, len * sizeof(WCHAR));
+    dir[len] = 0;
+    attrs = GetFileAttributesW(dir);
+    return attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *local,
+                            const bitsdo_range *ranges, uint32_t range_count)
+{
+    bitsdo_remote_kind kind;
+    bitsdo_state before;
+    HRESULT hr;
+
+    if (!remote || !local)
+        return E_INVALIDARG;
+    if (FAILED(hr = bitsdo_remote_classify((const bitsdo_wchar *)remote, &kind)))
+        return hr;
+    if (FAILED(hr = bitsdo_local_validate((const bitsdo_wchar *)local)))
+        return hr;
+    if (!dir_exists(local))
+        return E_INVALIDARG;
+
+    AcquireSRWLockExclusive(&job->op_lock);
+    AcquireSRWLockExclusive(&job->lock);
+    before = job->rec.state;
+    if (FAILED(hr = apply(job, BITSDO_OP_ADD_FILE)))
+        goto done;
+    hr = bitsdo_job_rec_add_file(&job->rec, (const bitsdo_wchar *)remote,
+                                 (const bitsdo_wchar *)local, ranges, range_count);
+    if (FAILED(hr)) {
+        job->rec.state = before;
+        goto done;
+    }
+    note_modified(job);
+    if (bitsdo_state_is_active(job->rec.state))
+        ensure_worker(job);
+done:
+    ReleaseSRWLockExclusive(&job->lock);
+    ReleaseSRWLockExclusive(&job->op_lock);
+    return hr;
+}
+
+HRESULT bitsdo_job_resume(bitsdo_job *job)
+{
+    HRESULT hr;
+
+    AcquireSRWLockExclusive(&job->op_lock);
+    AcquireSRWLockExclusive(&job->lock);
+    if (SUCCEEDED(hr = apply(job, BITSDO_OP_RESUME))) {
+        impl_from_job(job)->transient_since = 0;
+        note_modified(job);
+        if (bitsdo_state_is_active(job->rec.state))
+            ensure_worker(job);
+    }
+    ReleaseSRWLockExclusive(&job->lock);
+    ReleaseSRWLockExclusive(&job->op_lock);
+    return hr;
+}
+
+HRESULT bitsdo_job_suspend(bitsdo_job *job)
+{
+    HRESULT hr;
+
+    AcquireSRWLockExclusive(&job->op_lock);
+    AcquireSRWLockExclusive(&job->lock);
+    if (SUCCEEDED(hr = apply(job, BITSDO_OP_SUSPEND))) {
+        request_stop(job);
+        note_modified(job);
+    }
+    ReleaseSRWLockExclusive(&job->lock);
+    ReleaseSRWLockExclusive(&job->op_lock);
+    return hr;
+}
+
+static BOOL delete_temp(const bitsdo_wchar *temp)
+{
+    if (!temp)
+        return TRUE;
+    if (DeleteFileW((const WCHAR *)temp))
+        return TRUE;
+    return GetLastError() == ERROR_FILE_NOT_FOUND || GetLastError() == ERROR_PATH_NOT_FOUND;
+}
+
+HRESULT bitsdo_job_cancel(bitsdo_job *job)
+{
+    HRESULT hr;
+    uint32_t i;
+    BOOL all_deleted = TRUE;
+
+    AcquireSRWLockExclusive(&job->op_lock);
+    AcquireSRWLockExclusive(&job->lock);
+    if (FAILED(hr = apply(job, BITSDO_OP_CANCEL))) {
+        ReleaseSRWLockExclusive(&job->lock);
+        ReleaseSRWLockExclusive(&job->op_lock);
+        return hr;
+    }
+    request_stop(job);
+    ReleaseSRWLockExclusive(&job->lock);
+
+    wait_worker_idle(job);
+    /* The state is final: nothing changes the file list any more. */
+    for (i = 0; i < job->rec.file_count; i++)
+        if (!delete_temp(job->rec.files[i]->temp_name))
+            all_deleted = FALSE;
+    list_remove(job);
+    ReleaseSRWLockExclusive(&job->op_lock);
+    return all_deleted ? S_OK : BITSDO_BG_S_UNABLE_TO_DELETE_FILES;
+}
+
+/* Moves a finished temp file to its final name: only a file whose every byte
+ * was counted, and whose size on disk agrees, ever gets there. */
+static HRESULT commit_file(bitsdo_file_rec *file)
+{
+    WIN32_FILE_ATTRIBUTE_DATA data;
+    uint64_t total, done, size;
+    int completed;
+    const WCHAR *temp = (const WCHAR *)file->temp_name;
+
+    total = bitsdo__load64(&file->counters.bytes_total);
+    done = bitsdo__load64(&file->counters.bytes_transferred);
+    completed = bitsdo__load32(&file->counters.completed);
+    if (!completed || total != done)
+        return S_FALSE;
+    if (!temp) {
+        /* A zero-length file never needed a temp file: create it empty. */
+        HANDLE h = CreateFileW((const WCHAR *)file->local_name, GENERIC_WRITE, 0, NULL,
+                               CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+        if (h == INVALID_HANDLE_VALUE)
+            return HRESULT_FROM_WIN32(GetLastError());
+        CloseHandle(h);
+        return S_OK;
+    }
+    if (!GetFileAttributesExW(temp, GetFileExInfoStandard, &data))
+        return HRESULT_FROM_WIN32(GetLastError());
+    size = ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
+    if (!file->ranges && size != total)
+        return S_FALSE;
+    SetFileAttributesW(temp, FILE_ATTRIBUTE_NORMAL);
+    if (!MoveFileExW(temp, (const WCHAR *)file->local_name,
+                     MOVEFILE_REPLACE_EXISTING | MOVEFILE_COPY_ALLOWED | MOVEFILE_WRITE_THROUGH)) {
+        HRESULT hr = HRESULT_FROM_WIN32(GetLastError());
+        SetFileAttributesW(temp, FILE_ATTRIBUTE_HIDDEN);
+        return hr;
+    }
+    return S_OK;
+}
+
+HRESULT bitsdo_job_complete(bitsdo_job *job)
+{
+    HRESULT hr, file_hr;
+    uint32_t i;
+    BOOL partial = FALSE;
+
+    AcquireSRWLockExclusive(&job->op_lock);
+    AcquireSRWLockExclusive(&job->lock);
+    if (bitsdo_state_is_final(job->rec.state)) {
+        ReleaseSRWLockExclusive(&job->lock);
+        ReleaseSRWLockExclusive(&job->op_lock);
+        return BITSDO_BG_E_INVALID_STATE;
+    }
+    request_stop(job);
+    ReleaseSRWLockExclusive(&job->lock);
+    wait_worker_idle(job);
+
+    /* Rename first; only a job whose finished files are all in place is
+     * acknowledged. A rename failure leaves the job as it was. */
+    for (i = 0; i < job->rec.file_count; i++) {
+        bitsdo_file_rec *file = job->rec.files[i];
+        file_hr = commit_file(file);
+        if (FAILED(file_hr)) {
+            ReleaseSRWLockExclusive(&job->op_lock);
+            return file_hr;
+        }
+        if (file_hr == S_FALSE)
+            partial = TRUE;
+    }
+    for (i = 0; i < job->rec.file_count; i++) {
+        bitsdo_file_rec *file = job->rec.files[i];
+        if (!bitsdo__load32(&file->counters.completed))
+            delete_temp(file->temp_name);
+    }
+    AcquireSRWLockExclusive(&job->lock);
+    hr = apply(job, BITSDO_OP_COMPLETE);
+    ReleaseSRWLockExclusive(&job->lock);
+    list_remove(job);
+    ReleaseSRWLockExclusive(&job->op_lock);
+    if (SUCCEEDED(hr) && partial)
+        hr = BITSDO_BG_S_PARTIAL_COMPLETE;
+    return hr;
+}
+
+HRESULT bitsdo_job_modify_begin(bitsdo_job *job)
+{
+    AcquireSRWLockExclusive(&job->lock);
+    if (bitsdo_state_is_final(job->rec.state)) {
+        ReleaseSRWLockExclusive(&job->lock);
+        return BITSDO_BG_E_INVALID_STATE;
+    }
+    return S_OK;
+}
+
+void bitsdo_job_modify_end(bitsdo_job *job, BOOL changed)
+{
+    if (changed) {
+        job->rec.modified = bitsdo_now();
+        note_modified(job);
+    }
+    ReleaseSRWLockExclusive(&job->lock);
+}
+
+void bitsdo_job_set_notify(bitsdo_job *job, IUnknown *notify)
+{
+    IUnknown *old;
+
+    if (notify)
+        IUnknown_AddRef(notify);
+    AcquireSRWLockExclusive(&job->lock);
+    old = job->notify;
+    job->notify = notify;
+    SetEvent(job->wake);
+    ReleaseSRWLockExclusive(&job->lock);
+    if (old)
+        IUnknown_Release(old);
+}
+
+IUnknown *bitsdo_job_get_notify(bitsdo_job *job)
+{
+    IUnknown *notify;
+
+    AcquireSRWLockShared(&job->lock);
+    if ((notify = job->notify))
+        IUnknown_AddRef(notify);
+    ReleaseSRWLockShared(&job->lock);
+    return notify;
+}
+
+void bitsdo_job_wake(bitsdo_job *job)
+{
+    SetEvent(job->wake);
+}

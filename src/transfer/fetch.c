@@ -1,0 +1,258 @@
+/* Running one file of a job: the hidden temp file beside the destination,
+ * resume from what it already holds, the transport, and the final check
+ * that every byte is in. */
+#include "fetch.h"
+
+#include <stdlib.h>
+
+#include "DeliveryOptimization.h"
+#include "errors.h"
+#include "wstr.h"
+
+/* Transports in the order they are asked; the first that handles a kind
+ * of remote name runs it. */
+static const bitsdo_transport *const transports[] = {
+    &bitsdo_transport_file,
+};
+
+BOOL bitsdo_fetch_stopped(const bitsdo_fetch *f)
+{
+    return bitsdo__read_long(&f->job->run_gen) != f->gen;
+}
+
+static HRESULT truncate_temp(HANDLE temp, UINT64 size)
+{
+    LARGE_INTEGER pos;
+
+    pos.QuadPart = (LONGLONG)size;
+    if (!SetFilePointerEx(temp, pos, NULL, FILE_BEGIN) || !SetEndOfFile(temp))
+        return HRESULT_FROM_WIN32(GetLastError());
+    return S_OK;
+}
+
+HRESULT bitsdo_fetch_restart(bitsdo_fetch *f)
+{
+    HRESULT hr;
+
+    if (FAILED(hr = truncate_temp(f->temp, 0))) {
+        f->error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
+        return hr;
+    }
+    bitsdo_counters_set_bytes(&f->job->rec.counters, &f->file->counters, 0);
+    f->offset = 0;
+    return S_OK;
+}
+
+HRESULT bitsdo_fetch_set_size(bitsdo_fetch *f, UINT64 size)
+{
+    bitsdo_file_counters *fc = &f->file->counters;
+    uint64_t known = bitsdo__load64(&fc->bytes_total);
+    HRESULT hr;
+
+    if (known == size)
+        return S_OK;
+    if (known == BITSDO_SIZE_UNKNOWN && bitsdo__load64(&fc->bytes_transferred) <= size) {
+        bitsdo_counters_set_size(&f->job->rec.counters, fc, size);
+        return S_OK;
+    }
+    /* The remote file is not the one we started with: start over. */
+    if (FAILED(hr = bitsdo_fetch_restart(f)))
+        return hr;
+    bitsdo_counters_set_size(&f->job->rec.counters, fc, size);
+    return S_FALSE;
+}
+
+HRESULT bitsdo_fetch_write(bitsdo_fetch *f, UINT64 offset, const void *data, DWORD len)
+{
+    bitsdo_file_counters *fc = &f->file->counters;
+    uint64_t total = bitsdo__load64(&fc->bytes_total);
+    OVERLAPPED ov = {0};
+    DWORD written, err;
+
+    if (bitsdo_fetch_stopped(f))
+        return E_ABORT;
+    if (total != BITSDO_SIZE_UNKNOWN && (offset > total || len > total - offset)) {
+        /* More bytes than the file has: never let them near the result. */
+        f->error_context = BG_ERROR_CONTEXT_REMOTE_FILE;
+        f->transient = TRUE;
+        return HRESULT_FROM_WIN32(ERROR_INVALID_DATA);
+    }
+    ov.Offset = (DWORD)offset;
+    ov.OffsetHigh = (DWORD)(offset >> 32);
+    if (!WriteFile(f->temp, data, len, &written, &ov) || written != len) {
+        err = GetLastError();
+        f->error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
+        f->transient = err == ERROR_DISK_FULL || err == ERROR_HANDLE_DISK_FULL;
+        return HRESULT_FROM_WIN32(err ? err : ERROR_WRITE_FAULT);
+    }
+    if (!bitsdo_counters_add_bytes(&f->job->rec.counters, fc, len)) {
+        f->error_context = BG_ERROR_CONTEXT_REMOTE_FILE;
+        f->transient = TRUE;
+        return HRESULT_FROM_WIN32(ERROR_INVALID_DATA);
+    }
+    bitsdo__job_progress(f->job);
+    return S_OK;
+}
+
+/* Creates a new hidden BIT*.tmp in the destination's folder. */
+static HRESULT create_temp(const WCHAR *local, WCHAR *name)
+{
+    WCHAR dir[MAX_PATH];
+    size_t len = bitsdo_local_dir_len((const bitsdo_wchar *)local);
+
+    if (!len || len >= MAX_PATH)
+        return E_INVALIDARG;
+    memcpy(dir, local, len * sizeof(WCHAR));
+    dir[len] = 0;
+    if (!GetTempFileNameW(dir, L"BIT", 0, name))
+        return HRESULT_FROM_WIN32(GetLastError());
+    SetFileAttributesW(name, FILE_ATTRIBUTE_HIDDEN);
+    return S_OK;
+}
+
+/* Opens the file's temp file, creating it on the first attempt. On return
+ * *offset is how many bytes of it are kept for resuming. */
+static HRESULT open_temp(bitsdo_job *job, bitsdo_file_rec *file, HANDLE *out, UINT64 *offset)
+{
+    WCHAR name[MAX_PATH];
+    const WCHAR *existing;
+    LARGE_INTEGER size;
+    HANDLE h = INVALID_HANDLE_VALUE;
+    uint64_t counted;
+    HRESULT hr;
+
+    AcquireSRWLockShared(&job->lock);
+    existing = (const WCHAR *)file->temp_name;
+    if (existing && wcslen(existing) < MAX_PATH)
+        wcscpy(name, existing);
+    else
+        existing = NULL;
+    ReleaseSRWLockShared(&job->lock);
+
+    if (existing)
+        h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+                        FILE_ATTRIBUTE_HIDDEN, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        if (FAILED(hr = create_temp((const WCHAR *)file->local_name, name)))
+            return hr;
+        h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+                        FILE_ATTRIBUTE_HIDDEN, NULL);
+        if (h == INVALID_HANDLE_VALUE)
+            return HRESULT_FROM_WIN32(GetLastError());
+        AcquireSRWLockExclusive(&job->lock);
+        hr = bitsdo_set_wstr(&file->temp_name, (const bitsdo_wchar *)name);
+        ReleaseSRWLockExclusive(&job->lock);
+        if (FAILED(hr)) {
+            CloseHandle(h);
+            DeleteFileW(name);
+            return hr;
+        }
+        if (existing)
+            file->remote_mtime = 0; /* the old partial data is gone */
+        bitsdo_counters_set_bytes(&job->rec.counters, &file->counters, 0);
+    }
+
+    /* Keep what is both on disk and counted; drop anything after it. */
+    counted = bitsdo__load64(&file->counters.bytes_transferred);
+    if (!GetFileSizeEx(h, &size)) {
+        hr = HRESULT_FROM_WIN32(GetLastError());
+        CloseHandle(h);
+        return hr;
+    }
+    if ((uint64_t)size.QuadPart < counted) {
+        counted = (uint64_t)size.QuadPart;
+        bitsdo_counters_set_bytes(&job->rec.counters, &file->counters, counted);
+    }
+    if (FAILED(hr = truncate_temp(h, counted))) {
+        CloseHandle(h);
+        return hr;
+    }
+    *out = h;
+    *offset = counted;
+    return S_OK;
+}
+
+static const bitsdo_transport *find_transport(bitsdo_remote_kind kind)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(transports) / sizeof(transports[0]); i++)
+        if (transports[i]->handles(kind))
+            return transports[i];
+    return NULL;
+}
+
+HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
+                          DWORD *error_context, BOOL *transient)
+{
+    bitsdo_fetch f = {0};
+    const bitsdo_transport *transport;
+    bitsdo_wchar *remote;
+    bitsdo_file_rec *file;
+    uint64_t total, done;
+    HRESULT hr;
+
+    AcquireSRWLockShared(&job->lock);
+    file = job->rec.files[index];
+    remote = bitsdo_wcsdup(file->remote_name);
+    ReleaseSRWLockShared(&job->lock);
+    *transient = FALSE;
+    *error_context = BG_ERROR_CONTEXT_GENERAL_TRANSPORT;
+    if (!remote)
+        return E_OUTOFMEMORY;
+
+    f.job = job;
+    f.file = file;
+    f.file_index = index;
+    f.remote = (const WCHAR *)remote;
+    f.gen = gen;
+    if (FAILED(hr = bitsdo_remote_classify(remote, &f.kind)))
+        goto done;
+    if (!(transport = find_transport(f.kind))) {
+        /* Accepted by AddFile, but no transport in this build runs it. */
+        hr = BITSDO_BG_E_PROTOCOL_NOT_AVAILABLE;
+        goto done;
+    }
+    if (FAILED(hr = open_temp(job, file, &f.temp, &f.offset))) {
+        *error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
+        *transient = hr == HRESULT_FROM_WIN32(ERROR_DISK_FULL) ||
+                     hr == HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION);
+        goto done;
+    }
+
+    AcquireSRWLockExclusive(&job->lock);
+    if (bitsdo__read_long(&job->run_gen) != gen) {
+        ReleaseSRWLockExclusive(&job->lock);
+        hr = E_ABORT;
+        goto close;
+    }
+    job->fetch = &f;
+    ReleaseSRWLockExclusive(&job->lock);
+
+    f.error_context = BG_ERROR_CONTEXT_REMOTE_FILE;
+    hr = transport->fetch(&f);
+
+    AcquireSRWLockExclusive(&job->lock);
+    job->fetch = NULL;
+    ReleaseSRWLockExclusive(&job->lock);
+
+    if (SUCCEEDED(hr)) {
+        /* The transport says it is done: believe the counters only. */
+        total = bitsdo__load64(&file->counters.bytes_total);
+        done = bitsdo__load64(&file->counters.bytes_transferred);
+        if (total == BITSDO_SIZE_UNKNOWN) {
+            bitsdo_counters_set_size(&job->rec.counters, &file->counters, done);
+        } else if (done != total) {
+            hr = HRESULT_FROM_WIN32(ERROR_HANDLE_EOF);
+            f.error_context = BG_ERROR_CONTEXT_REMOTE_FILE;
+            f.transient = TRUE;
+        }
+    }
+    *error_context = f.error_context;
+    *transient = f.transient;
+close:
+    CloseHandle(f.temp);
+done:
+    free(remote);
+    return hr;
+}

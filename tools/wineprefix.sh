@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Private 64-bit Wine prefixes for bitsdo's tests.
+#
+# Usage:
+#   tools/wineprefix.sh setup PREFIX DLL   create PREFIX if needed, then register DLL in it
+#                                          (regsvr32); ctest runs this as a fixture
+#   tools/wineprefix.sh run PREFIX CMD...  run the Windows program CMD under wine in PREFIX
+#   tools/wineprefix.sh kill PREFIX        stop the wineserver of PREFIX
+#
+# Defaults (kept when already set): WINEDEBUG=-all, WINEDLLOVERRIDES="mscoree,mshtml="
+# (no Mono/Gecko installer); always WINEARCH=win64.
+set -euo pipefail
+
+say() { printf 'wineprefix: %s\n' "$*"; }
+die() { printf 'wineprefix: error: %s\n' "$*" >&2; exit 1; }
+usage() { sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+
+export WINEDEBUG="${WINEDEBUG:--all}"
+export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=}"
+export WINEARCH=win64
+if [ -z "${HOME:-}" ]; then
+    HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
+    export HOME
+fi
+
+WINE=$(command -v wine || command -v wine64 || true)
+WINESERVER=$(command -v wineserver || true)
+if [ -z "$WINE" ] || [ -z "$WINESERVER" ]; then
+    die "wine and wineserver are needed (tools/setup.sh installs them)"
+fi
+
+# set_prefix PATH: exports WINEPREFIX as an absolute path (wine wants one).
+set_prefix()
+{
+    [ -n "$1" ] || die "empty PREFIX"
+    mkdir -p "$(dirname "$1")"
+    WINEPREFIX="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+    export WINEPREFIX
+}
+
+prefix_complete()
+{
+    [ -f "$WINEPREFIX/system.reg" ] && [ -f "$WINEPREFIX/.update-timestamp" ] &&
+        [ -d "$WINEPREFIX/drive_c/windows/system32" ]
+}
+
+# Removes a prefix that a killed or failed wineboot left behind, but only if it
+# holds nothing except what Wine itself puts into a prefix.
+remove_partial_prefix()
+{
+    local entry name
+    for entry in "$WINEPREFIX"/* "$WINEPREFIX"/.[!.]*; do
+        [ -e "$entry" ] || [ -L "$entry" ] || continue
+        name=$(basename "$entry")
+        case $name in
+            dosdevices | drive_c | *.reg | .update-timestamp | wineserver) ;;
+            *) die "$WINEPREFIX is incomplete (no system.reg) and holds '$name', which Wine" \
+                   "does not create; not deleting it, remove it yourself" ;;
+        esac
+    done
+    "$WINESERVER" -k >/dev/null 2>&1 || true
+    rm -rf "$WINEPREFIX"
+}
+
+create_prefix()
+{
+    if prefix_complete; then
+        say "prefix $WINEPREFIX: present"
+        return
+    fi
+    if [ -e "$WINEPREFIX" ]; then
+        say "prefix $WINEPREFIX: incomplete, re-creating it"
+        remove_partial_prefix
+    fi
+    say "prefix $WINEPREFIX: creating (wineboot -i, about 15 s)"
+    local start=$SECONDS
+    if ! "$WINE" wineboot -i >"$WINEPREFIX.wineboot.log" 2>&1; then
+        sed 's/^/  | /' "$WINEPREFIX.wineboot.log" | tail -n 20 >&2
+        die "wineboot -i failed for $WINEPREFIX (log: $WINEPREFIX.wineboot.log)"
+    fi
+    "$WINESERVER" -w
+    prefix_complete || die "wineboot -i finished but $WINEPREFIX has no system.reg/.update-timestamp"
+    rm -f "$WINEPREFIX.wineboot.log"
+    say "prefix $WINEPREFIX: created in $((SECONDS - start)) s"
+}
+
+register_dll()
+{
+    local dll=$1 winpath rc
+    [ -f "$dll" ] || die "no such DLL: $dll"
+    dll="$(cd "$(dirname "$dll")" && pwd)/$(basename "$dll")"
+    winpath=$("$WINE" winepath -w "$dll" 2>/dev/null | tr -d '\r') || true
+    [ -n "$winpath" ] || die "winepath -w could not translate $dll"
+    rc=0
+    "$WINE" regsvr32 /s "$winpath" || rc=$?
+    case $rc in
+        0) say "registered $winpath (regsvr32 exit 0)" ;;
+        3) die "regsvr32 could not load $winpath (exit 3)" ;;
+        4) die "regsvr32: $winpath has no DllRegisterServer export (exit 4)" ;;
+        5) die "regsvr32: DllRegisterServer of $winpath failed (exit 5)" ;;
+        *) die "regsvr32 /s $winpath failed with exit code $rc" ;;
+    esac
+}
+
+cmd=${1:-}
+[ $# -ge 2 ] || usage
+set_prefix "$2"
+shift 2
+
+case $cmd in
+    setup)
+        [ $# -eq 1 ] || usage
+        # Two setups of one prefix at once (two ctest runs) would race in wineboot.
+        exec 9>"$WINEPREFIX.lock"
+        flock -w 600 9 || die "timed out waiting for $WINEPREFIX.lock"
+        create_prefix
+        register_dll "$1"
+        ;;
+    run)
+        [ $# -ge 1 ] || usage
+        prefix_complete || say "note: $WINEPREFIX is not set up yet (tools/wineprefix.sh setup PREFIX DLL)"
+        exec "$WINE" "$@"
+        ;;
+    kill)
+        [ $# -eq 0 ] || usage
+        "$WINESERVER" -k 2>/dev/null || true
+        say "stopped the wineserver of $WINEPREFIX (if one was running)"
+        ;;
+    *)
+        usage
+        ;;
+esac
