@@ -32,6 +32,7 @@ typedef struct bitsdo_job_impl {
     LONG pending;               /* PEND_* not yet delivered */
     ULONGLONG transient_since;  /* tick of the first transient error, 0 if none */
     ULONGLONG next_progress;    /* tick before which progress is not notified */
+    BOOL closing;               /* Complete is moving files: the worker must stop */
 } bitsdo_job_impl;
 
 static SRWLOCK list_lock = SRWLOCK_INIT;
@@ -349,6 +350,13 @@ static BOOL worker_step(bitsdo_job *job)
     state = job->rec.state;
     gen = job->run_gen;
     pending = impl->pending;
+
+    if (impl->closing) {
+        /* Complete is taking the files: nothing more to do or to tell. */
+        impl->worker_running = FALSE;
+        ReleaseSRWLockExclusive(&job->lock);
+        return FALSE;
+    }
 
     /* Notifications first: they are owed for a state already reached. */
     if (pending) {
@@ -701,6 +709,7 @@ HRESULT bitsdo_job_complete(bitsdo_job *job)
         ReleaseSRWLockExclusive(&job->op_lock);
         return BITSDO_BG_E_INVALID_STATE;
     }
+    impl_from_job(job)->closing = TRUE;
     request_stop(job);
     ReleaseSRWLockExclusive(&job->lock);
     wait_worker_idle(job);
@@ -711,6 +720,12 @@ HRESULT bitsdo_job_complete(bitsdo_job *job)
         bitsdo_file_rec *file = job->rec.files[i];
         file_hr = commit_file(file);
         if (FAILED(file_hr)) {
+            /* The job stays as it was: let its worker carry on if it ran. */
+            AcquireSRWLockExclusive(&job->lock);
+            impl_from_job(job)->closing = FALSE;
+            if (bitsdo_state_is_active(job->rec.state))
+                ensure_worker(job);
+            ReleaseSRWLockExclusive(&job->lock);
             ReleaseSRWLockExclusive(&job->op_lock);
             return file_hr;
         }
