@@ -31,7 +31,10 @@ const char *bitsdo_error_name(bitsdo_hr hr);
 const char *bitsdo_error_text(bitsdo_hr hr);
 /* Description of a BG_ERROR_CONTEXT value (0..7), or NULL. */
 const char *bitsdo_context_text(uint32_t context);
-/* 1 for DO_E_* codes that deliveryoptimizationerrors.h marks transient. */
+/* 1 for DO_E_* codes that deliveryoptimizationerrors.h marks transient:
+ * failures of facility 0xD0 whose code & 0xF800 == 0x3800 (its
+ * IS_DO_TRANSIENT_ERROR), e.g. DO_E_BLOCKED_BY_NO_NETWORK; also for such
+ * codes not in the table. */
 int bitsdo_do_error_is_transient(bitsdo_hr hr);
 
 #endif

@@ -10,6 +10,8 @@
 #ifndef BITSDO_CORE_ERRORS_TABLE_H
 #define BITSDO_CORE_ERRORS_TABLE_H
 
+/* clang-format off */
+
 /* BITS (bitsmsg.h): facility 0x20 codes, then BG_E_HTTP_ERROR_nnn
  * (0x80190000 | status). 0x8020002F..0x8020003D are the transport codes
  * MinGW-w64's bitsmsg.h carries (the current SDK lists them as reserved);
@@ -267,5 +269,7 @@
     X(BG_ERROR_CONTEXT_REMOTE_FILE, 5, "The error came from the remote file.") \
     X(BG_ERROR_CONTEXT_GENERAL_TRANSPORT, 6, "The error came from the network transport.") \
     X(BG_ERROR_CONTEXT_REMOTE_APPLICATION, 7, "The error came from the server-side application.")
+
+/* clang-format on */
 
 #endif

@@ -27,12 +27,18 @@ typedef enum bitsdo_op {
     BITSDO_OP_COMPLETE,
     BITSDO_OP_MODIFY,        /* any property setter, TakeOwnership, SetRemoteName */
     /* Transitions driven by the transfer worker, not by a caller: */
-    BITSDO_OP_CONNECT,       /* worker starts a file: QUEUED/TRANSIENT_ERROR -> CONNECTING */
-    BITSDO_OP_DATA,          /* first bytes arrive: CONNECTING -> TRANSFERRING */
-    BITSDO_OP_ALL_DONE,      /* every file in: -> TRANSFERRED */
-    BITSDO_OP_FAIL,          /* fatal error: -> ERROR */
-    BITSDO_OP_FAIL_TRANSIENT,/* retryable error: -> TRANSIENT_ERROR */
+    BITSDO_OP_CONNECT,       /* worker starts a file: QUEUED/TRANSIENT_ERROR/TRANSFERRING
+                              * -> CONNECTING (CONNECTING stays) */
+    BITSDO_OP_DATA,          /* first bytes arrive: CONNECTING -> TRANSFERRING (stays) */
+    BITSDO_OP_ALL_DONE,      /* every file in: QUEUED/CONNECTING/TRANSFERRING ->
+                              * TRANSFERRED; needs files_transferred == files_total > 0 */
+    BITSDO_OP_FAIL,          /* fatal error: QUEUED/CONNECTING/TRANSFERRING/
+                              * TRANSIENT_ERROR -> ERROR */
+    BITSDO_OP_FAIL_TRANSIENT,/* retryable error: QUEUED/CONNECTING/TRANSFERRING
+                              * -> TRANSIENT_ERROR */
     BITSDO_OP_RETRY,         /* retry timer fired: TRANSIENT_ERROR -> QUEUED */
+    /* A worker op anywhere else is BG_E_INVALID_STATE: the job was
+     * suspended, cancelled or completed meanwhile and the worker stops. */
     BITSDO_OP_COUNT
 } bitsdo_op;
 
