@@ -327,6 +327,14 @@ void bitsdo__job_progress(bitsdo_job *job)
 
     job->last_progress = now;
     impl->transient_since = 0;
+    if (job->rec.state == BITSDO_STATE_CONNECTING) {
+        /* The first bytes of a file arrived: CONNECTING -> TRANSFERRING. */
+        AcquireSRWLockExclusive(&job->lock);
+        if (job->rec.state == BITSDO_STATE_CONNECTING)
+            set_state(job, BITSDO_OP_DATA);
+        ReleaseSRWLockExclusive(&job->lock);
+        deliver(job, BITSDO_EVENT_STATE, 0);
+    }
     if (now < impl->next_progress)
         return;
     interval = job->rec.min_notify_interval_ms ? job->rec.min_notify_interval_ms
@@ -347,6 +355,7 @@ static BOOL worker_step(bitsdo_job *job)
     HRESULT hr;
 
     AcquireSRWLockExclusive(&job->lock);
+    ResetEvent(job->wake); /* this step sees whatever an earlier wake-up was for */
     state = job->rec.state;
     gen = job->run_gen;
     pending = impl->pending;
