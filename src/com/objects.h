@@ -40,4 +40,24 @@ HRESULT bitsdo_error_object_create(bitsdo_job *job, IBackgroundCopyError **out);
  * codes, the system's for the others. */
 HRESULT bitsdo_describe_error(HRESULT hr, DWORD langid, LPWSTR *out);
 
+/* --- legacy: BITS 1.0 (qmgr.h); the rest of it is in legacy.h ---------- */
+
+/* qmgr.c: IBackgroundCopyQMgr, the class CLSID_BitsdoQMgr serves. */
+HRESULT bitsdo_qmgr_create(REFIID riid, void **out);
+
+/* --- DO native ----------------------------------------------------------- */
+
+/* domanager.c: IDOManager (CLSID_BitsdoDeliveryOptimization). */
+HRESULT bitsdo_domanager_create(REFIID riid, void **out);
+/* dodownload.c: the engine events of DO downloads (which also tell DO
+ * downloads from BITS jobs in the shared list), a new download (an engine
+ * job in Created state), a COM view of an existing one (takes its own job
+ * reference), and the EnumDownloads category test. */
+extern const bitsdo_job_events bitsdo_do_events;
+HRESULT bitsdo_dodownload_new(IDODownload **out);
+HRESULT bitsdo_dodownload_create(bitsdo_job *job, REFIID riid, void **out);
+BOOL bitsdo_dodownload_matches(bitsdo_job *job, DODownloadProperty id, const WCHAR *value);
+/* enum_unknown.c: takes ownership of the array and its references. */
+HRESULT bitsdo_enum_unknown_create(IUnknown **items, ULONG count, IEnumUnknown **out);
+
 #endif

@@ -23,6 +23,8 @@ static const struct bitsdo_class {
     bitsdo_constructor create;
 } classes[] = {
     {&CLSID_BitsdoManager, L"bitsdo Background Copy Manager", bitsdo_manager_create},
+    {&CLSID_BitsdoQMgr, L"bitsdo Background Copy Queue Manager (BITS 1.0)", bitsdo_qmgr_create},
+    {&CLSID_BitsdoDeliveryOptimization, L"bitsdo Delivery Optimization", bitsdo_domanager_create},
 };
 
 BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)

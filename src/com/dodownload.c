@@ -1,0 +1,888 @@
+/* IDODownload: the Delivery Optimization download, a COM view of an engine
+ * job that carries the DO events below. Several views may exist for one
+ * download (CreateDownload, EnumDownloads, callbacks); what belongs to the
+ * download lives in the engine job and in the bitsdo_do_ctx it owns
+ * (events_ctx), guarded by the job's lock. */
+#include "objects.h"
+
+#include <stdlib.h>
+
+#include "errors.h"
+#include "names.h"
+#include "wstr.h"
+
+#ifndef E_NOT_SET /* winerror.h of newer SDKs: a property never set */
+#define E_NOT_SET HRESULT_FROM_WIN32(ERROR_NOT_FOUND)
+#endif
+
+#define BITSDO_DO_MIN_NO_PROGRESS_TIMEOUT 60
+#define BITSDO_DO_DEFAULT_CALLBACK_SECONDS 1
+#define BITSDO_DO_MAX_URI_CHARS 2200
+
+/* What a DO download has besides its engine job. */
+typedef struct bitsdo_do_ctx {
+    WCHAR *uri;
+    WCHAR *local_path;
+    WCHAR *correlation_vector;
+    ULONG callback_freq_percent;  /* 0: not by percentage */
+    ULONG callback_freq_seconds;
+    ULONG cost_policy;
+    BOOL blocking;
+    BOOL integrity_mandatory;
+    BOOL disallow_cellular;
+    UINT64 total_size;
+    BOOL total_size_set;
+    BOOL started;                 /* the file is in the job */
+    BOOL finalized;
+    BOOL aborted;
+    HANDLE changed;               /* auto-reset: the state changed */
+    /* what the callback last heard, for the frequency rules */
+    DODownloadState last_state;
+    BOOL notified_once;
+    ULONGLONG last_tick;
+    UINT64 last_bytes;
+} bitsdo_do_ctx;
+
+typedef struct bitsdo_dodownload {
+    IDODownload IDODownload_iface;
+    LONG refs;
+    bitsdo_job *job;
+} bitsdo_dodownload;
+
+static bitsdo_dodownload *impl_from_IDODownload(IDODownload *iface)
+{
+    return CONTAINING_RECORD(iface, bitsdo_dodownload, IDODownload_iface);
+}
+
+static bitsdo_job *job_of(IDODownload *iface)
+{
+    return impl_from_IDODownload(iface)->job;
+}
+
+static bitsdo_do_ctx *ctx_of(bitsdo_job *job)
+{
+    return job->events_ctx;
+}
+
+static WCHAR *wcsdup_or_null(const WCHAR *s)
+{
+    return s ? (WCHAR *)bitsdo_wcsdup((const bitsdo_wchar *)s) : NULL;
+}
+
+/* --- status ----------------------------------------------------------------- */
+
+/* With the lock held (shared is enough). */
+static DODownloadState do_state_locked(bitsdo_job *job)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+
+    if (ctx->finalized || job->rec.state == BITSDO_STATE_ACKNOWLEDGED)
+        return DODownloadState_Finalized;
+    if (ctx->aborted || job->rec.state == BITSDO_STATE_CANCELLED)
+        return DODownloadState_Aborted;
+    switch (job->rec.state) {
+    case BITSDO_STATE_QUEUED:
+    case BITSDO_STATE_CONNECTING:
+    case BITSDO_STATE_TRANSFERRING:
+        return DODownloadState_Transferring;
+    case BITSDO_STATE_TRANSFERRED:
+        return DODownloadState_Transferred;
+    case BITSDO_STATE_SUSPENDED:
+        return ctx->started ? DODownloadState_Paused : DODownloadState_Created;
+    default: /* ERROR, TRANSIENT_ERROR: paused with an error to report */
+        return DODownloadState_Paused;
+    }
+}
+
+static void read_status(bitsdo_job *job, DO_DOWNLOAD_STATUS *status)
+{
+    bitsdo_progress p;
+
+    bitsdo_counters_read(&job->rec.counters, &p);
+    AcquireSRWLockShared(&job->lock);
+    status->State = do_state_locked(job);
+    if (job->rec.state == BITSDO_STATE_ERROR || job->rec.state == BITSDO_STATE_TRANSIENT_ERROR)
+        status->Error = job->rec.error_hr;
+    else
+        status->Error = S_OK;
+    status->ExtendedError = S_OK;
+    ReleaseSRWLockShared(&job->lock);
+    /* An unknown size reads as 0 (nothing known to be total yet). */
+    status->BytesTotal = p.bytes_total == BITSDO_SIZE_UNKNOWN ? 0 : p.bytes_total;
+    status->BytesTransferred = p.bytes_transferred;
+}
+
+/* --- engine events ---------------------------------------------------------- */
+
+/* Runs on the worker thread, no engine lock held. State changes always
+ * reach the callback; progress only as CallbackFreqPercent/Seconds allow. */
+static BOOL do_deliver(bitsdo_job *job, bitsdo_event event, uint32_t file)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    IDODownloadStatusCallback *callback = NULL;
+    IUnknown *notify;
+    IDODownload *view;
+    DO_DOWNLOAD_STATUS status;
+    ULONGLONG now = GetTickCount64();
+    BOOL call = FALSE;
+
+    (void)file;
+    if (event == BITSDO_EVENT_MODIFIED || event == BITSDO_EVENT_FILE_DONE)
+        return TRUE;
+    if (event != BITSDO_EVENT_PROGRESS)
+        SetEvent(ctx->changed);
+    read_status(job, &status);
+
+    AcquireSRWLockExclusive(&job->lock);
+    if (!ctx->notified_once || status.State != ctx->last_state) {
+        call = TRUE;
+    } else if (event == BITSDO_EVENT_PROGRESS && status.BytesTransferred != ctx->last_bytes) {
+        if (ctx->callback_freq_percent && status.BytesTotal) {
+            UINT64 step = status.BytesTotal / 100 * ctx->callback_freq_percent;
+            if (!step)
+                step = 1;
+            if (status.BytesTransferred - ctx->last_bytes >= step ||
+                status.BytesTransferred == status.BytesTotal)
+                call = TRUE;
+        }
+        if (ctx->callback_freq_seconds &&
+            now - ctx->last_tick >= (ULONGLONG)ctx->callback_freq_seconds * 1000u)
+            call = TRUE;
+    }
+    if (call) {
+        ctx->notified_once = TRUE;
+        ctx->last_state = status.State;
+        ctx->last_tick = now;
+        ctx->last_bytes = status.BytesTransferred;
+    }
+    ReleaseSRWLockExclusive(&job->lock);
+    if (!call)
+        return TRUE;
+
+    if (!(notify = bitsdo_job_get_notify(job)))
+        return TRUE;
+    if (SUCCEEDED(IUnknown_QueryInterface(notify, &IID_IDODownloadStatusCallback, (void **)&callback))) {
+        if (SUCCEEDED(bitsdo_dodownload_create(job, &IID_IDODownload, (void **)&view))) {
+            IDODownloadStatusCallback_OnStatusChange(callback, view, &status);
+            IDODownload_Release(view);
+        }
+        IDODownloadStatusCallback_Release(callback);
+    }
+    IUnknown_Release(notify);
+    return TRUE; /* DO does not retry status callbacks */
+}
+
+static void do_release(bitsdo_job *job)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+
+    if (!ctx)
+        return;
+    free(ctx->uri);
+    free(ctx->local_path);
+    free(ctx->correlation_vector);
+    if (ctx->changed)
+        CloseHandle(ctx->changed);
+    free(ctx);
+    job->events_ctx = NULL;
+}
+
+const bitsdo_job_events bitsdo_do_events = {
+    do_deliver,
+    do_release,
+};
+
+/* --- IUnknown --------------------------------------------------------------- */
+
+static HRESULT WINAPI dodownload_QueryInterface(IDODownload *iface, REFIID riid, void **out)
+{
+    if (!out)
+        return E_POINTER;
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDODownload)) {
+        *out = iface;
+        IDODownload_AddRef(iface);
+        return S_OK;
+    }
+    *out = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI dodownload_AddRef(IDODownload *iface)
+{
+    return InterlockedIncrement(&impl_from_IDODownload(iface)->refs);
+}
+
+static ULONG WINAPI dodownload_Release(IDODownload *iface)
+{
+    bitsdo_dodownload *download = impl_from_IDODownload(iface);
+    ULONG refs = InterlockedDecrement(&download->refs);
+
+    if (!refs) {
+        bitsdo_job_release(download->job);
+        free(download);
+        bitsdo_module_release();
+    }
+    return refs;
+}
+
+/* --- Start / Pause / Abort / Finalize ----------------------------------------- */
+
+/* Creates the folders of a local path that do not exist yet (DO creates
+ * LocalPath's folder under the caller's rights). */
+static HRESULT make_parent_dirs(const WCHAR *path)
+{
+    size_t len = bitsdo_local_dir_len((const bitsdo_wchar *)path), i;
+    WCHAR *dir;
+    HRESULT hr = S_OK;
+
+    if (!len)
+        return E_INVALIDARG;
+    if (!(dir = malloc((len + 1) * sizeof(WCHAR))))
+        return E_OUTOFMEMORY;
+    memcpy(dir, path, len * sizeof(WCHAR));
+    dir[len] = 0;
+    for (i = 3; i <= len && SUCCEEDED(hr); i++) {
+        if (i < len && dir[i] != L'\\' && dir[i] != L'/')
+            continue;
+        dir[i] = 0;
+        if (!CreateDirectoryW(dir, NULL) && GetLastError() != ERROR_ALREADY_EXISTS) {
+            DWORD attrs = GetFileAttributesW(dir);
+            if (attrs == INVALID_FILE_ATTRIBUTES || !(attrs & FILE_ATTRIBUTE_DIRECTORY))
+                hr = HRESULT_FROM_WIN32(GetLastError());
+        }
+        if (i < len)
+            dir[i] = L'\\';
+    }
+    free(dir);
+    return hr;
+}
+
+/* Blocking mode: waits until the download leaves Transferring, or for
+ * NoProgressTimeoutSeconds without a byte moving (then it is paused and
+ * DO_E_DOWNLOAD_NO_PROGRESS returned). */
+static HRESULT wait_blocking(bitsdo_job *job)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    ULONGLONG since = GetTickCount64(), limit, last;
+    DODownloadState state;
+    HRESULT error;
+
+    for (;;) {
+        AcquireSRWLockShared(&job->lock);
+        state = do_state_locked(job);
+        if (job->rec.state == BITSDO_STATE_TRANSIENT_ERROR)
+            state = DODownloadState_Transferring; /* the engine retries it */
+        error = job->rec.state == BITSDO_STATE_ERROR ? job->rec.error_hr : S_OK;
+        limit = (ULONGLONG)job->rec.no_progress_timeout * 1000u;
+        last = job->last_progress;
+        ReleaseSRWLockShared(&job->lock);
+        switch (state) {
+        case DODownloadState_Transferred:
+        case DODownloadState_Finalized:
+            return S_OK;
+        case DODownloadState_Aborted:
+            return E_ABORT;
+        case DODownloadState_Paused:
+            return error; /* an error, or paused by another caller */
+        default:
+            break;
+        }
+        if (last > since)
+            since = last;
+        if (GetTickCount64() - since >= limit) {
+            bitsdo_job_suspend(job);
+            return BITSDO_DO_E_DOWNLOAD_NO_PROGRESS;
+        }
+        /* Every state change signals; the bound re-checks the timeout. */
+        WaitForSingleObject(ctx->changed, 1000);
+    }
+}
+
+static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RANGES_INFO *ranges)
+{
+    bitsdo_job *job = job_of(iface);
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    WCHAR *uri = NULL, *local = NULL;
+    BOOL started, blocking, mandatory;
+    DODownloadState state;
+    HRESULT hr;
+
+    if (ranges)
+        return E_NOTIMPL; /* ranged DO downloads are not implemented yet */
+
+    /* The first Start claims the download (started) under the lock, so two
+     * concurrent Starts never add the file twice. */
+    AcquireSRWLockExclusive(&job->lock);
+    state = do_state_locked(job);
+    started = ctx->started;
+    blocking = ctx->blocking;
+    mandatory = ctx->integrity_mandatory;
+    if (state == DODownloadState_Finalized || state == DODownloadState_Aborted)
+        hr = BITSDO_DO_E_INVALID_STATE;
+    else if (started)
+        hr = S_OK;
+    else if (!ctx->uri)
+        hr = BITSDO_DO_E_DOWNLOAD_NO_URI;
+    else if (!ctx->local_path)
+        hr = BITSDO_DO_E_FILE_DOWNLOADSINK_UNSPECIFIED;
+    else if (mandatory) /* IntegrityCheckInfo cannot be given (no piece hashes) */
+        hr = BITSDO_DO_E_INTEGRITYCHECKINFO_UNSPECIFIED;
+    else if (!(uri = wcsdup_or_null(ctx->uri)) || !(local = wcsdup_or_null(ctx->local_path)))
+        hr = E_OUTOFMEMORY;
+    else
+        ctx->started = TRUE;
+    ReleaseSRWLockExclusive(&job->lock);
+    if (FAILED(hr))
+        goto done;
+
+    if (!started) {
+        if (FAILED(hr = make_parent_dirs(local)) ||
+            FAILED(hr = bitsdo_job_add_file(job, uri, local, NULL, 0))) {
+            AcquireSRWLockExclusive(&job->lock);
+            ctx->started = FALSE;
+            ReleaseSRWLockExclusive(&job->lock);
+            goto done;
+        }
+    }
+    if (state == DODownloadState_Transferred) {
+        hr = S_OK; /* every byte asked for is in already */
+        goto done;
+    }
+    if (FAILED(hr = bitsdo_job_resume(job))) {
+        if (hr == BITSDO_BG_E_INVALID_STATE)
+            hr = BITSDO_DO_E_INVALID_STATE;
+        goto done;
+    }
+    hr = blocking ? wait_blocking(job) : S_OK;
+done:
+    free(uri);
+    free(local);
+    return hr;
+}
+
+static HRESULT WINAPI dodownload_Pause(IDODownload *iface)
+{
+    bitsdo_job *job = job_of(iface);
+    DODownloadState state;
+
+    AcquireSRWLockShared(&job->lock);
+    state = do_state_locked(job);
+    ReleaseSRWLockShared(&job->lock);
+    switch (state) {
+    case DODownloadState_Paused:
+        return S_OK; /* already there */
+    case DODownloadState_Transferring:
+        return bitsdo_job_suspend(job) == S_OK ? S_OK : BITSDO_DO_E_INVALID_STATE;
+    default: /* Created, Transferred, Finalized, Aborted */
+        return BITSDO_DO_E_INVALID_STATE;
+    }
+}
+
+static HRESULT WINAPI dodownload_Abort(IDODownload *iface)
+{
+    bitsdo_job *job = job_of(iface);
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    HRESULT hr;
+
+    AcquireSRWLockExclusive(&job->lock);
+    if (ctx->finalized || ctx->aborted) {
+        ReleaseSRWLockExclusive(&job->lock);
+        return BITSDO_DO_E_INVALID_STATE;
+    }
+    ReleaseSRWLockExclusive(&job->lock);
+    hr = bitsdo_job_cancel(job);
+    if (FAILED(hr))
+        return hr == BITSDO_BG_E_INVALID_STATE ? BITSDO_DO_E_INVALID_STATE : hr;
+    AcquireSRWLockExclusive(&job->lock);
+    ctx->aborted = TRUE;
+    ReleaseSRWLockExclusive(&job->lock);
+    SetEvent(ctx->changed);
+    /* The download is over: let go of the caller's callback (it may hold us). */
+    bitsdo_job_set_notify(job, NULL);
+    return hr == BITSDO_BG_S_UNABLE_TO_DELETE_FILES ? hr : S_OK;
+}
+
+static HRESULT WINAPI dodownload_Finalize(IDODownload *iface)
+{
+    bitsdo_job *job = job_of(iface);
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    DODownloadState state;
+    HRESULT hr;
+
+    AcquireSRWLockShared(&job->lock);
+    state = do_state_locked(job);
+    ReleaseSRWLockShared(&job->lock);
+    /* Only a download whose every byte is in can be finalized. */
+    if (state != DODownloadState_Transferred)
+        return BITSDO_DO_E_INVALID_STATE;
+    hr = bitsdo_job_complete(job);
+    if (FAILED(hr))
+        return hr == BITSDO_BG_E_INVALID_STATE ? BITSDO_DO_E_INVALID_STATE : hr;
+    if (hr != S_OK)
+        return BITSDO_DO_E_INVALID_STATE; /* cannot happen: every file was in */
+    AcquireSRWLockExclusive(&job->lock);
+    ctx->finalized = TRUE;
+    ReleaseSRWLockExclusive(&job->lock);
+    SetEvent(ctx->changed);
+    bitsdo_job_set_notify(job, NULL);
+    return S_OK;
+}
+
+static HRESULT WINAPI dodownload_GetStatus(IDODownload *iface, DO_DOWNLOAD_STATUS *status)
+{
+    if (!status)
+        return E_POINTER;
+    read_status(job_of(iface), status);
+    return S_OK;
+}
+
+/* --- properties ------------------------------------------------------------- */
+
+static HRESULT bstr_out(const WCHAR *s, VARIANT *out)
+{
+    if (!s)
+        return E_NOT_SET;
+    if (!(V_BSTR(out) = SysAllocString(s)))
+        return E_OUTOFMEMORY;
+    V_VT(out) = VT_BSTR;
+    return S_OK;
+}
+
+static HRESULT WINAPI dodownload_GetProperty(IDODownload *iface, DODownloadProperty id, VARIANT *out)
+{
+    bitsdo_job *job = job_of(iface);
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    WCHAR guid[40];
+    bitsdo_progress p;
+    HRESULT hr = S_OK;
+
+    if (!out)
+        return E_POINTER;
+    VariantInit(out);
+    switch (id) {
+    /* write-only */
+    case DODownloadProperty_SecurityFlags:
+    case DODownloadProperty_SecurityContext:
+    case DODownloadProperty_NetworkToken:
+    case DODownloadProperty_DecryptionInfo:
+    case DODownloadProperty_IntegrityCheckInfo:
+    case DODownloadProperty_HttpCustomAuthHeaders:
+        return BITSDO_DO_E_WRITE_ONLY_PROPERTY;
+    case DODownloadProperty_Id:
+        StringFromGUID2((const GUID *)job->rec.id, guid, ARRAYSIZE(guid));
+        return bstr_out(guid, out);
+    case DODownloadProperty_TotalSizeBytes:
+        bitsdo_counters_read(&job->rec.counters, &p);
+        AcquireSRWLockShared(&job->lock);
+        if (p.files_total && p.bytes_total != BITSDO_SIZE_UNKNOWN) {
+            V_VT(out) = VT_UI8;
+            V_UI8(out) = p.bytes_total;
+        } else if (ctx->total_size_set) {
+            V_VT(out) = VT_UI8;
+            V_UI8(out) = ctx->total_size;
+        } else {
+            hr = E_NOT_SET;
+        }
+        ReleaseSRWLockShared(&job->lock);
+        return hr;
+    case DODownloadProperty_CallbackInterface: {
+        IUnknown *notify = bitsdo_job_get_notify(job);
+        if (!notify)
+            return E_NOT_SET;
+        V_VT(out) = VT_UNKNOWN;
+        V_UNKNOWN(out) = notify; /* the reference is the caller's */
+        return S_OK;
+    }
+    case DODownloadProperty_ContentId:
+    case DODownloadProperty_StreamInterface:
+    case DODownloadProperty_HttpRedirectionTarget:
+    case DODownloadProperty_HttpResponseHeaders:
+    case DODownloadProperty_HttpServerIPAddress:
+    case DODownloadProperty_HttpStatusCode:
+        /* Never set (they cannot be: see SetProperty), and no HTTP reply
+         * has been seen by this download's transport. */
+        return E_NOT_SET;
+    default:
+        break;
+    }
+
+    AcquireSRWLockShared(&job->lock);
+    switch (id) {
+    case DODownloadProperty_Uri:
+        hr = bstr_out(ctx->uri, out);
+        break;
+    case DODownloadProperty_DisplayName:
+        hr = bstr_out((const WCHAR *)job->rec.display_name, out);
+        break;
+    case DODownloadProperty_LocalPath:
+        hr = bstr_out(ctx->local_path, out);
+        break;
+    case DODownloadProperty_HttpCustomHeaders:
+        hr = bstr_out((const WCHAR *)job->rec.http_headers, out);
+        break;
+    case DODownloadProperty_CorrelationVector:
+        hr = bstr_out(ctx->correlation_vector, out);
+        break;
+    case DODownloadProperty_CostPolicy:
+        V_VT(out) = VT_UI4;
+        V_UI4(out) = ctx->cost_policy;
+        break;
+    case DODownloadProperty_CallbackFreqPercent:
+        V_VT(out) = VT_UI4;
+        V_UI4(out) = ctx->callback_freq_percent;
+        break;
+    case DODownloadProperty_CallbackFreqSeconds:
+        V_VT(out) = VT_UI4;
+        V_UI4(out) = ctx->callback_freq_seconds;
+        break;
+    case DODownloadProperty_NoProgressTimeoutSeconds:
+        V_VT(out) = VT_UI4;
+        V_UI4(out) = job->rec.no_progress_timeout;
+        break;
+    case DODownloadProperty_ForegroundPriority:
+        V_VT(out) = VT_BOOL;
+        V_BOOL(out) = job->rec.priority == BG_JOB_PRIORITY_FOREGROUND ? VARIANT_TRUE : VARIANT_FALSE;
+        break;
+    case DODownloadProperty_BlockingMode:
+        V_VT(out) = VT_BOOL;
+        V_BOOL(out) = ctx->blocking ? VARIANT_TRUE : VARIANT_FALSE;
+        break;
+    case DODownloadProperty_IntegrityCheckMandatory:
+        V_VT(out) = VT_BOOL;
+        V_BOOL(out) = ctx->integrity_mandatory ? VARIANT_TRUE : VARIANT_FALSE;
+        break;
+    case DODownloadProperty_DisallowOnCellular:
+        V_VT(out) = VT_BOOL;
+        V_BOOL(out) = ctx->disallow_cellular ? VARIANT_TRUE : VARIANT_FALSE;
+        break;
+    case DODownloadProperty_HttpAllowSecureToNonSecureRedirect:
+    case DODownloadProperty_NonVolatile:
+        V_VT(out) = VT_BOOL; /* only FALSE can be set (see SetProperty) */
+        V_BOOL(out) = VARIANT_FALSE;
+        break;
+    default:
+        hr = BITSDO_DO_E_UNKNOWN_PROPERTY_ID;
+        break;
+    }
+    ReleaseSRWLockShared(&job->lock);
+    return hr;
+}
+
+/* The VARIANT type each property takes; VT_EMPTY for unknown ids. */
+static VARTYPE property_type(DODownloadProperty id)
+{
+    switch (id) {
+    case DODownloadProperty_Id:
+    case DODownloadProperty_Uri:
+    case DODownloadProperty_ContentId:
+    case DODownloadProperty_DisplayName:
+    case DODownloadProperty_LocalPath:
+    case DODownloadProperty_HttpCustomHeaders:
+    case DODownloadProperty_CorrelationVector:
+    case DODownloadProperty_DecryptionInfo:
+    case DODownloadProperty_IntegrityCheckInfo:
+    case DODownloadProperty_HttpCustomAuthHeaders:
+    case DODownloadProperty_HttpRedirectionTarget:
+    case DODownloadProperty_HttpResponseHeaders:
+    case DODownloadProperty_HttpServerIPAddress:
+        return VT_BSTR;
+    case DODownloadProperty_CostPolicy:
+    case DODownloadProperty_SecurityFlags:
+    case DODownloadProperty_CallbackFreqPercent:
+    case DODownloadProperty_CallbackFreqSeconds:
+    case DODownloadProperty_NoProgressTimeoutSeconds:
+    case DODownloadProperty_HttpStatusCode:
+        return VT_UI4;
+    case DODownloadProperty_ForegroundPriority:
+    case DODownloadProperty_BlockingMode:
+    case DODownloadProperty_NetworkToken:
+    case DODownloadProperty_IntegrityCheckMandatory:
+    case DODownloadProperty_DisallowOnCellular:
+    case DODownloadProperty_HttpAllowSecureToNonSecureRedirect:
+    case DODownloadProperty_NonVolatile:
+        return VT_BOOL;
+    case DODownloadProperty_CallbackInterface:
+    case DODownloadProperty_StreamInterface:
+        return VT_UNKNOWN;
+    case DODownloadProperty_SecurityContext:
+        return VT_ARRAY | VT_UI1;
+    case DODownloadProperty_TotalSizeBytes:
+        return VT_UI8;
+    }
+    return VT_EMPTY;
+}
+
+static BOOL uri_scheme_ok(const WCHAR *uri)
+{
+    return bitsdo_wcs_istarts((const bitsdo_wchar *)uri, "http://") ||
+           bitsdo_wcs_istarts((const bitsdo_wchar *)uri, "https://") ||
+           bitsdo_wcs_istarts((const bitsdo_wchar *)uri, "file://");
+}
+
+static HRESULT set_ctx_wstr(WCHAR **field, const WCHAR *value)
+{
+    WCHAR *copy = NULL;
+
+    if (value && !(copy = wcsdup_or_null(value)))
+        return E_OUTOFMEMORY;
+    free(*field);
+    *field = copy;
+    return S_OK;
+}
+
+static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadProperty id,
+                                             const VARIANT *value)
+{
+    bitsdo_job *job = job_of(iface);
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    VARTYPE type = property_type(id);
+    const WCHAR *str = NULL;
+    bitsdo_remote_kind kind;
+    BOOL flag = FALSE;
+    ULONG num = 0;
+    HRESULT hr = S_OK;
+
+    if (type == VT_EMPTY)
+        return BITSDO_DO_E_UNKNOWN_PROPERTY_ID;
+    switch (id) {
+    case DODownloadProperty_Id:
+    case DODownloadProperty_HttpRedirectionTarget:
+    case DODownloadProperty_HttpResponseHeaders:
+    case DODownloadProperty_HttpServerIPAddress:
+    case DODownloadProperty_HttpStatusCode:
+        return BITSDO_DO_E_READ_ONLY_PROPERTY;
+    default:
+        break;
+    }
+    if (!value || V_VT(value) != type)
+        return E_INVALIDARG;
+    if (type == VT_BSTR)
+        str = V_BSTR(value) ? V_BSTR(value) : L"";
+    else if (type == VT_BOOL)
+        flag = V_BOOL(value) != VARIANT_FALSE;
+    else if (type == VT_UI4)
+        num = V_UI4(value);
+
+    /* Checks that need no lock. */
+    switch (id) {
+    case DODownloadProperty_Uri:
+        if (!*str || wcslen(str) > BITSDO_DO_MAX_URI_CHARS || !uri_scheme_ok(str) ||
+            FAILED(bitsdo_remote_classify((const bitsdo_wchar *)str, &kind)))
+            return E_INVALIDARG;
+        break;
+    case DODownloadProperty_LocalPath:
+        if (FAILED(hr = bitsdo_local_validate((const bitsdo_wchar *)str)))
+            return hr;
+        break;
+    case DODownloadProperty_ContentId:
+        /* Content IDs name content in the DO cloud; there is none here. */
+        return BITSDO_DO_E_CLOUD_SERVICES_UNREACHABLE;
+    case DODownloadProperty_CostPolicy:
+        if (num > DODownloadCostPolicy_NoCellular)
+            return E_INVALIDARG;
+        /* No cost data on this machine: only "always" can be honoured. */
+        if (num != DODownloadCostPolicy_Always)
+            return BITSDO_DO_E_BLOCKED_BY_COST_TRANSFER_POLICY;
+        break;
+    case DODownloadProperty_CallbackFreqPercent:
+        if (num > 100)
+            return E_INVALIDARG;
+        break;
+    case DODownloadProperty_NoProgressTimeoutSeconds:
+        if (num < BITSDO_DO_MIN_NO_PROGRESS_TIMEOUT)
+            return E_INVALIDARG;
+        break;
+    case DODownloadProperty_CallbackInterface:
+        if (V_UNKNOWN(value)) {
+            IDODownloadStatusCallback *cb;
+            if (FAILED(IUnknown_QueryInterface(V_UNKNOWN(value), &IID_IDODownloadStatusCallback,
+                                               (void **)&cb)))
+                return E_INVALIDARG;
+            IDODownloadStatusCallback_Release(cb);
+        }
+        break;
+    /* Not implemented yet: the engine has no stream sink, no client
+     * certificates, no captured network token, no decryption, no piece
+     * hash checks, no auth challenges, no HTTPS->HTTP redirects and no
+     * persistence. */
+    case DODownloadProperty_StreamInterface:
+    case DODownloadProperty_SecurityContext:
+    case DODownloadProperty_NetworkToken:
+    case DODownloadProperty_DecryptionInfo:
+    case DODownloadProperty_IntegrityCheckInfo:
+    case DODownloadProperty_HttpCustomAuthHeaders:
+        return E_NOTIMPL;
+    case DODownloadProperty_HttpAllowSecureToNonSecureRedirect:
+    case DODownloadProperty_NonVolatile:
+        if (flag)
+            return E_NOTIMPL;
+        break;
+    default:
+        break;
+    }
+
+    if (id == DODownloadProperty_CallbackInterface) {
+        if (FAILED(hr = bitsdo_job_modify_begin(job)))
+            return BITSDO_DO_E_INVALID_STATE;
+        bitsdo_job_modify_end(job, FALSE);
+        bitsdo_job_set_notify(job, V_UNKNOWN(value));
+        return S_OK;
+    }
+
+    if (FAILED(bitsdo_job_modify_begin(job)))
+        return BITSDO_DO_E_INVALID_STATE; /* finalized or aborted */
+    if (ctx->finalized || ctx->aborted) {
+        bitsdo_job_modify_end(job, FALSE);
+        return BITSDO_DO_E_INVALID_STATE;
+    }
+    switch (id) {
+    case DODownloadProperty_Uri:
+    case DODownloadProperty_LocalPath:
+        /* The source and the sink are fixed once the download started. */
+        if (ctx->started)
+            hr = BITSDO_DO_E_INVALID_STATE;
+        else
+            hr = set_ctx_wstr(id == DODownloadProperty_Uri ? &ctx->uri : &ctx->local_path, str);
+        break;
+    case DODownloadProperty_DisplayName:
+        hr = bitsdo_set_wstr(&job->rec.display_name, (const bitsdo_wchar *)str);
+        break;
+    case DODownloadProperty_HttpCustomHeaders:
+        hr = bitsdo_set_wstr(&job->rec.http_headers, *str ? (const bitsdo_wchar *)str : NULL);
+        break;
+    case DODownloadProperty_CorrelationVector:
+        hr = set_ctx_wstr(&ctx->correlation_vector, str);
+        break;
+    case DODownloadProperty_CostPolicy:
+        ctx->cost_policy = num;
+        break;
+    case DODownloadProperty_SecurityFlags:
+        job->rec.security_flags = num;
+        break;
+    case DODownloadProperty_CallbackFreqPercent:
+        ctx->callback_freq_percent = num;
+        break;
+    case DODownloadProperty_CallbackFreqSeconds:
+        ctx->callback_freq_seconds = num;
+        break;
+    case DODownloadProperty_NoProgressTimeoutSeconds:
+        job->rec.no_progress_timeout = num;
+        break;
+    case DODownloadProperty_ForegroundPriority:
+        job->rec.priority = flag ? BG_JOB_PRIORITY_FOREGROUND : BG_JOB_PRIORITY_NORMAL;
+        break;
+    case DODownloadProperty_BlockingMode:
+        ctx->blocking = flag;
+        break;
+    case DODownloadProperty_IntegrityCheckMandatory:
+        ctx->integrity_mandatory = flag;
+        break;
+    case DODownloadProperty_DisallowOnCellular:
+        /* This machine has no cellular connection: never downloads on one. */
+        ctx->disallow_cellular = flag;
+        break;
+    case DODownloadProperty_TotalSizeBytes:
+        ctx->total_size = V_UI8(value);
+        ctx->total_size_set = TRUE;
+        break;
+    default: /* FALSE for the two booleans above: the default, kept */
+        break;
+    }
+    bitsdo_job_modify_end(job, SUCCEEDED(hr));
+    if (id == DODownloadProperty_NoProgressTimeoutSeconds)
+        bitsdo_job_wake(job);
+    return hr;
+}
+
+static const IDODownloadVtbl dodownload_vtbl = {
+    dodownload_QueryInterface,
+    dodownload_AddRef,
+    dodownload_Release,
+    dodownload_Start,
+    dodownload_Pause,
+    dodownload_Abort,
+    dodownload_Finalize,
+    dodownload_GetStatus,
+    dodownload_GetProperty,
+    dodownload_SetProperty,
+};
+
+/* --- constructors and the manager's helpers ------------------------------------ */
+
+HRESULT bitsdo_dodownload_create(bitsdo_job *job, REFIID riid, void **out)
+{
+    bitsdo_dodownload *download;
+    HRESULT hr;
+
+    if (!(download = calloc(1, sizeof(*download))))
+        return E_OUTOFMEMORY;
+    download->IDODownload_iface.lpVtbl = &dodownload_vtbl;
+    download->refs = 1;
+    bitsdo_job_addref(job);
+    download->job = job;
+    bitsdo_module_addref();
+    hr = IDODownload_QueryInterface(&download->IDODownload_iface, riid, out);
+    IDODownload_Release(&download->IDODownload_iface);
+    return hr;
+}
+
+HRESULT bitsdo_dodownload_new(IDODownload **out)
+{
+    bitsdo_do_ctx *ctx;
+    bitsdo_job *job;
+    HRESULT hr;
+
+    if (!(ctx = calloc(1, sizeof(*ctx))))
+        return E_OUTOFMEMORY;
+    ctx->callback_freq_seconds = BITSDO_DO_DEFAULT_CALLBACK_SECONDS;
+    ctx->cost_policy = DODownloadCostPolicy_Always;
+    if (!(ctx->changed = CreateEventW(NULL, FALSE, FALSE, NULL))) {
+        free(ctx);
+        return HRESULT_FROM_WIN32(GetLastError());
+    }
+    hr = bitsdo_job_create(NULL, NULL, BG_JOB_TYPE_DOWNLOAD, &bitsdo_do_events, ctx, &job);
+    if (FAILED(hr)) {
+        CloseHandle(ctx->changed);
+        free(ctx);
+        return hr;
+    }
+    /* From here the job owns ctx (freed by do_release). */
+    hr = bitsdo_dodownload_create(job, &IID_IDODownload, (void **)out);
+    if (FAILED(hr))
+        bitsdo_job_cancel(job);
+    bitsdo_job_release(job);
+    return hr;
+}
+
+BOOL bitsdo_dodownload_matches(bitsdo_job *job, DODownloadProperty id, const WCHAR *value)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    WCHAR guid[40];
+    const WCHAR *have = NULL;
+    BOOL match;
+
+    if (job->events != &bitsdo_do_events || !ctx)
+        return FALSE;
+    if (id == DODownloadProperty_Id) {
+        StringFromGUID2((const GUID *)job->rec.id, guid, ARRAYSIZE(guid));
+        return !_wcsicmp(guid, value);
+    }
+    AcquireSRWLockShared(&job->lock);
+    switch (id) {
+    case DODownloadProperty_Uri:
+        have = ctx->uri;
+        break;
+    case DODownloadProperty_DisplayName:
+        have = (const WCHAR *)job->rec.display_name;
+        break;
+    case DODownloadProperty_LocalPath:
+        have = ctx->local_path;
+        break;
+    default: /* ContentId: never set */
+        break;
+    }
+    match = have && (id == DODownloadProperty_DisplayName ? !wcscmp(have, value)
+                                                         : !_wcsicmp(have, value));
+    ReleaseSRWLockShared(&job->lock);
+    return match;
+}
