@@ -6,7 +6,9 @@
 #include <stdlib.h>
 
 #include "errors.h"
+#include "job_http.h"
 #include "names.h"
+#include "transport_http.h"
 #include "wstr.h"
 
 #define BITSDO_MAX_NAME_CHARS 256
@@ -20,6 +22,7 @@
 
 typedef struct bitsdo_job_object {
     IBackgroundCopyJob5 IBackgroundCopyJob5_iface;
+    bitsdo_job_http http;       /* IBackgroundCopyJobHttpOptions */
     LONG refs;
     bitsdo_job *job;
 } bitsdo_job_object;
@@ -42,6 +45,11 @@ static HRESULT WINAPI job_QueryInterface(IBackgroundCopyJob5 *iface, REFIID riid
         IsEqualIID(riid, &IID_IBackgroundCopyJob2) || IsEqualIID(riid, &IID_IBackgroundCopyJob3) ||
         IsEqualIID(riid, &IID_IBackgroundCopyJob4) || IsEqualIID(riid, &IID_IBackgroundCopyJob5)) {
         *out = iface;
+        IBackgroundCopyJob5_AddRef(iface);
+        return S_OK;
+    }
+    if (IsEqualIID(riid, &IID_IBackgroundCopyJobHttpOptions)) {
+        *out = &impl_from_IBackgroundCopyJob5(iface)->http.IBackgroundCopyJobHttpOptions_iface;
         IBackgroundCopyJob5_AddRef(iface);
         return S_OK;
     }
@@ -139,7 +147,7 @@ static HRESULT WINAPI job_AddFileSet(IBackgroundCopyJob5 *iface, ULONG count, BG
             return hr;
     }
     AcquireSRWLockShared(&job->lock);
-    hr = job->rec.file_count + count > BITSDO_MAX_FILES_PER_JOB ? BITSDO_BG_E_TOO_MANY_FILES : S_OK;
+    hr = job->rec.file_count + count > BITSDO_MAX_FILES_PER_JOB ? BITSDO_BG_E_TOO_MANY_FILES_IN_JOB : S_OK;
     ReleaseSRWLockShared(&job->lock);
     if (FAILED(hr))
         return hr;
@@ -176,12 +184,20 @@ static HRESULT WINAPI job_Resume(IBackgroundCopyJob5 *iface)
 
 static HRESULT WINAPI job_Cancel(IBackgroundCopyJob5 *iface)
 {
-    return bitsdo_job_cancel(job_of(iface));
+    HRESULT hr = bitsdo_job_cancel(job_of(iface));
+
+    if (SUCCEEDED(hr)) /* final: let go of the callback (it may hold this job) */
+        bitsdo_job_set_notify(job_of(iface), NULL);
+    return hr;
 }
 
 static HRESULT WINAPI job_Complete(IBackgroundCopyJob5 *iface)
 {
-    return bitsdo_job_complete(job_of(iface));
+    HRESULT hr = bitsdo_job_complete(job_of(iface));
+
+    if (SUCCEEDED(hr)) /* final: let go of the callback (it may hold this job) */
+        bitsdo_job_set_notify(job_of(iface), NULL);
+    return hr;
 }
 
 static HRESULT WINAPI job_GetId(IBackgroundCopyJob5 *iface, GUID *out)
@@ -553,21 +569,17 @@ static HRESULT WINAPI job_GetReplyFileName(IBackgroundCopyJob5 *iface, LPWSTR *o
     return BITSDO_BG_E_INVALID_STATE;
 }
 
-/* Credentials are used by the HTTP transport, which is not in this build. */
+/* Credentials live in the HTTP transport's memory only, never in the job
+ * record (which may be written to disk). */
 static HRESULT WINAPI job_SetCredentials(IBackgroundCopyJob5 *iface, BG_AUTH_CREDENTIALS *cred)
 {
-    (void)iface;
-    (void)cred;
-    return E_NOTIMPL;
+    return bitsdo_http_set_credentials(job_of(iface), cred);
 }
 
 static HRESULT WINAPI job_RemoveCredentials(IBackgroundCopyJob5 *iface, BG_AUTH_TARGET target,
                                             BG_AUTH_SCHEME scheme)
 {
-    (void)iface;
-    (void)target;
-    (void)scheme;
-    return E_NOTIMPL;
+    return bitsdo_http_remove_credentials(job_of(iface), target, scheme);
 }
 
 /* --- IBackgroundCopyJob3 ------------------------------------------------ */
@@ -575,7 +587,7 @@ static HRESULT WINAPI job_RemoveCredentials(IBackgroundCopyJob5 *iface, BG_AUTH_
 static int prefix_matches(const WCHAR *s, const WCHAR *prefix)
 {
     size_t n = wcslen(prefix);
-    return _wcsnicmp(s, prefix, n) == 0;
+    return wcsncmp(s, prefix, n) == 0;
 }
 
 static HRESULT WINAPI job_ReplaceRemotePrefix(IBackgroundCopyJob5 *iface, LPCWSTR old_prefix,
@@ -884,6 +896,7 @@ HRESULT bitsdo_job_object_create(bitsdo_job *job, REFIID riid, void **out)
     object->IBackgroundCopyJob5_iface.lpVtbl = &job_vtbl;
     object->refs = 1;
     object->job = job;
+    bitsdo_job_http_init(&object->http, (IUnknown *)&object->IBackgroundCopyJob5_iface, job);
     bitsdo_job_addref(job);
     bitsdo_module_addref();
     hr = IBackgroundCopyJob5_QueryInterface(&object->IBackgroundCopyJob5_iface, riid, out);

@@ -7,12 +7,14 @@
 
 #include "DeliveryOptimization.h"
 #include "errors.h"
+#include "transport_http.h"
 #include "wstr.h"
 
 /* Transports in the order they are asked; the first that handles a kind
  * of remote name runs it. */
 static const bitsdo_transport *const transports[] = {
     &bitsdo_transport_file,
+    &bitsdo_transport_http,
 };
 
 BOOL bitsdo_fetch_stopped(const bitsdo_fetch *f)
