@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "fetch.h"
 #include "names.h"
+#include "sched.h"
 #include "wstr.h"
 
 #define BITSDO_MAX_JOBS_PER_USER 60
@@ -531,6 +532,7 @@ static void request_stop(bitsdo_job *job)
     if (job->fetch && job->fetch->abort)
         job->fetch->abort(job->fetch);
     SetEvent(job->wake);
+    bitsdo_sched_kick();
 }
 
 /* --- caller operations ---------------------------------------------------- */

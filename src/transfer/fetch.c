@@ -71,7 +71,7 @@ HRESULT bitsdo_fetch_write(bitsdo_fetch *f, UINT64 offset, const void *data, DWO
     OVERLAPPED ov = {0};
     DWORD written, err;
 
-    if (bitsdo_fetch_stopped(f))
+    if (bitsdo_fetch_stopped(f) || FAILED(bitsdo_sched_yield(&f->slot)))
         return E_ABORT;
     if (total != BITSDO_SIZE_UNKNOWN && (offset > total || len > total - offset)) {
         /* More bytes than the file has: never let them near the result. */
@@ -197,7 +197,10 @@ HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
     AcquireSRWLockShared(&job->lock);
     file = job->rec.files[index];
     remote = bitsdo_wcsdup(file->remote_name);
+    f.slot.priority = job->rec.priority;
     ReleaseSRWLockShared(&job->lock);
+    f.slot.gen = &job->run_gen;
+    f.slot.my_gen = gen;
     *transient = FALSE;
     *error_context = BG_ERROR_CONTEXT_GENERAL_TRANSPORT;
     if (!remote)
@@ -215,6 +218,9 @@ HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
         hr = BITSDO_BG_E_PROTOCOL_NOT_AVAILABLE;
         goto done;
     }
+    /* Wait for our turn before touching anything. */
+    if (FAILED(hr = bitsdo_sched_enter(&f.slot)))
+        goto done;
     if (FAILED(hr = open_temp(job, file, &f.temp, &f.offset))) {
         *error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
         *transient = hr == HRESULT_FROM_WIN32(ERROR_DISK_FULL) ||
@@ -255,6 +261,7 @@ HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
 close:
     CloseHandle(f.temp);
 done:
+    bitsdo_sched_leave(&f.slot);
     free(remote);
     return hr;
 }

@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "names.h"
+#include "sched.h"
 
 typedef struct bitsdo_fetch {
     bitsdo_job *job;
@@ -22,6 +23,7 @@ typedef struct bitsdo_fetch {
     HANDLE temp;                /* the temp file, opened for writing */
     UINT64 offset;              /* bytes already in the temp file */
     LONG gen;                   /* job->run_gen when started */
+    bitsdo_slot slot;           /* the scheduler's permission to transfer */
     /* Set by the transport: error context and whether to retry. */
     DWORD error_context;        /* BG_ERROR_CONTEXT */
     BOOL transient;
