@@ -3,6 +3,7 @@
  * that every byte is in. */
 #include "fetch.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "DeliveryOptimization.h"
@@ -96,20 +97,37 @@ HRESULT bitsdo_fetch_write(bitsdo_fetch *f, UINT64 offset, const void *data, DWO
     return S_OK;
 }
 
-/* Creates a new hidden BIT*.tmp in the destination's folder. */
-static HRESULT create_temp(const WCHAR *local, WCHAR *name)
+/* Creates and opens a new hidden BITxxxx.tmp in the destination's folder,
+ * in one step (GetTempFileName would scan the folder, create the file, and
+ * leave us to reopen it: three times the file-system work per file). */
+static HRESULT create_temp(const WCHAR *local, WCHAR *name, HANDLE *out)
 {
-    WCHAR dir[MAX_PATH];
+    static volatile LONG counter;
     size_t len = bitsdo_local_dir_len((const bitsdo_wchar *)local);
+    const WCHAR *sep;
+    DWORD tries, err;
+    HANDLE h;
 
-    if (!len || len >= MAX_PATH)
+    if (!len || len + 13 >= MAX_PATH)
         return E_INVALIDARG;
-    memcpy(dir, local, len * sizeof(WCHAR));
-    dir[len] = 0;
-    if (!GetTempFileNameW(dir, L"BIT", 0, name))
-        return HRESULT_FROM_WIN32(GetLastError());
-    SetFileAttributesW(name, FILE_ATTRIBUTE_HIDDEN);
-    return S_OK;
+    memcpy(name, local, len * sizeof(WCHAR));
+    sep = name[len - 1] == '\\' ? L"" : L"\\";
+    if (!counter)
+        InterlockedCompareExchange(&counter, (LONG)(GetTickCount() ^ GetCurrentProcessId()), 0);
+    for (tries = 0; tries < 0x10000; tries++) {
+        swprintf(name + len, MAX_PATH - len, L"%lsBIT%04X.tmp", sep,
+                 (unsigned)(InterlockedIncrement(&counter) & 0xffff));
+        h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, CREATE_NEW,
+                        FILE_ATTRIBUTE_HIDDEN, NULL);
+        if (h != INVALID_HANDLE_VALUE) {
+            *out = h;
+            return S_OK;
+        }
+        err = GetLastError();
+        if (err != ERROR_FILE_EXISTS && err != ERROR_ALREADY_EXISTS)
+            return HRESULT_FROM_WIN32(err);
+    }
+    return HRESULT_FROM_WIN32(ERROR_FILE_EXISTS);
 }
 
 /* Opens the file's temp file, creating it on the first attempt. On return
@@ -135,12 +153,8 @@ static HRESULT open_temp(bitsdo_job *job, bitsdo_file_rec *file, HANDLE *out, UI
         h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_EXISTING,
                         FILE_ATTRIBUTE_HIDDEN, NULL);
     if (h == INVALID_HANDLE_VALUE) {
-        if (FAILED(hr = create_temp((const WCHAR *)file->local_name, name)))
+        if (FAILED(hr = create_temp((const WCHAR *)file->local_name, name, &h)))
             return hr;
-        h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_EXISTING,
-                        FILE_ATTRIBUTE_HIDDEN, NULL);
-        if (h == INVALID_HANDLE_VALUE)
-            return HRESULT_FROM_WIN32(GetLastError());
         AcquireSRWLockExclusive(&job->lock);
         hr = bitsdo_set_wstr(&file->temp_name, (const bitsdo_wchar *)name);
         ReleaseSRWLockExclusive(&job->lock);
