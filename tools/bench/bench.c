@@ -1,0 +1,567 @@
+/*
+ * bench.c - one timed BITS download job, for the benchmark table.
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * The same client code runs against any BITS-compatible manager: bitsdo.dll
+ * (CLSID_BitsdoManager, in-process) or the system's BITS
+ * (CLSID_BackgroundCopyManager; under Wine that is the qmgr service, in
+ * another process). It creates one download job, adds the files (one
+ * AddFileSet call), resumes it, waits for TRANSFERRED (notification
+ * callback plus a bounded GetState poll as a fallback), calls Complete,
+ * checks every local file's size and prints one machine-readable line:
+ *
+ *   RESULT manager=bitsdo files=1 bytes=209715200 t_create=... t_transfer=...
+ *          t_complete=... t_total=... mb_per_s=... files_per_s=...
+ *          probe_calls=... probe_ns_per_call=... probe_backwards=... notify=...
+ *
+ * Times are seconds. t_total runs from CreateJob to the return of Complete
+ * (creation and AddFileSet included); mb_per_s and files_per_s use t_total;
+ * MB is 10^6 bytes. The COM activation (CoCreateInstance) is reported
+ * apart as t_activate.
+ *
+ * With --probe a second thread calls IBackgroundCopyJob::GetProgress in a
+ * tight loop from Resume until TRANSFERRED is seen and reports the mean
+ * cost per call; probe_backwards counts snapshots whose BytesTransferred
+ * went down (should stay 0).
+ *
+ * Usage:
+ *   bench --manager bitsdo|bits|{CLSID} --dest WINDIR --size BYTES
+ *         (--url URL | --url-prefix URL --count N [--width W])
+ *         [--per-job N] [--probe] [--timeout SECONDS] [--poll-ms MS]
+ *
+ * --url-prefix http://h/small/f --count 1000 --width 4 adds
+ * http://h/small/f0000 .. f0999 as WINDIR\f0000 .. f0999.
+ * --per-job N spreads the files over several jobs of at most N files
+ * (BITS's default MaxFilesPerJob policy is 200), all created first, then
+ * all resumed; the run ends when every job is TRANSFERRED and completed.
+ * Exit status: 0 success, 1 the job failed or timed out, 2 usage error.
+ */
+#include "bitsdo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+/* ------------------------------------------------------------------ */
+/* clock                                                                */
+/* ------------------------------------------------------------------ */
+
+static LARGE_INTEGER bench_freq;
+
+static double bench_now(void)
+{
+    LARGE_INTEGER t;
+
+    QueryPerformanceCounter(&t);
+    return (double)t.QuadPart / (double)bench_freq.QuadPart;
+}
+
+/* ------------------------------------------------------------------ */
+/* notification callback: JobTransferred / JobError set one event       */
+/* ------------------------------------------------------------------ */
+
+struct bench_callback
+{
+    IBackgroundCopyCallback IBackgroundCopyCallback_iface;
+    LONG refs;
+    HANDLE event;
+    LONG transferred;
+    LONG errored;
+};
+
+static struct bench_callback *impl_from_IBackgroundCopyCallback(IBackgroundCopyCallback *iface)
+{
+    return CONTAINING_RECORD(iface, struct bench_callback, IBackgroundCopyCallback_iface);
+}
+
+static HRESULT WINAPI callback_QueryInterface(IBackgroundCopyCallback *iface, REFIID riid, void **out)
+{
+    if (!out)
+        return E_POINTER;
+    if (IsEqualGUID(riid, &IID_IUnknown) || IsEqualGUID(riid, &IID_IBackgroundCopyCallback)) {
+        *out = iface;
+        IBackgroundCopyCallback_AddRef(iface);
+        return S_OK;
+    }
+    *out = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI callback_AddRef(IBackgroundCopyCallback *iface)
+{
+    return InterlockedIncrement(&impl_from_IBackgroundCopyCallback(iface)->refs);
+}
+
+static ULONG WINAPI callback_Release(IBackgroundCopyCallback *iface)
+{
+    /* static object: never freed */
+    return InterlockedDecrement(&impl_from_IBackgroundCopyCallback(iface)->refs);
+}
+
+static HRESULT WINAPI callback_JobTransferred(IBackgroundCopyCallback *iface, IBackgroundCopyJob *job)
+{
+    struct bench_callback *cb = impl_from_IBackgroundCopyCallback(iface);
+
+    (void)job;
+    InterlockedExchange(&cb->transferred, 1);
+    SetEvent(cb->event);
+    return S_OK;
+}
+
+static HRESULT WINAPI callback_JobError(IBackgroundCopyCallback *iface, IBackgroundCopyJob *job,
+                                        IBackgroundCopyError *error)
+{
+    struct bench_callback *cb = impl_from_IBackgroundCopyCallback(iface);
+
+    (void)job;
+    (void)error;
+    InterlockedExchange(&cb->errored, 1);
+    SetEvent(cb->event);
+    return S_OK;
+}
+
+static HRESULT WINAPI callback_JobModification(IBackgroundCopyCallback *iface, IBackgroundCopyJob *job,
+                                               DWORD reserved)
+{
+    (void)iface;
+    (void)job;
+    (void)reserved;
+    return S_OK;
+}
+
+static const IBackgroundCopyCallbackVtbl bench_callback_vtbl = {
+    callback_QueryInterface,
+    callback_AddRef,
+    callback_Release,
+    callback_JobTransferred,
+    callback_JobError,
+    callback_JobModification,
+};
+
+static struct bench_callback bench_cb = {{&bench_callback_vtbl}, 1, NULL, 0, 0};
+
+/* ------------------------------------------------------------------ */
+/* GetProgress probe thread                                             */
+/* ------------------------------------------------------------------ */
+
+struct bench_probe
+{
+    IBackgroundCopyJob *job;
+    volatile LONG stop;
+    HANDLE started;
+    LONG64 calls;
+    LONG64 failures;
+    LONG64 backwards;
+    double seconds;
+};
+
+static DWORD WINAPI probe_thread(void *arg)
+{
+    struct bench_probe *probe = arg;
+    BG_JOB_PROGRESS progress;
+    UINT64 last = 0;
+    LONG64 calls = 0, failures = 0, backwards = 0;
+    double t0, t1;
+    HRESULT init;
+
+    init = CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    SetEvent(probe->started);
+    t0 = bench_now();
+    while (!InterlockedCompareExchange(&probe->stop, 0, 0)) {
+        if (FAILED(IBackgroundCopyJob_GetProgress(probe->job, &progress))) {
+            failures++;
+        } else {
+            if (progress.BytesTransferred != BG_SIZE_UNKNOWN) {
+                if (progress.BytesTransferred < last)
+                    backwards++;
+                last = progress.BytesTransferred;
+            }
+        }
+        calls++;
+    }
+    t1 = bench_now();
+    probe->calls = calls;
+    probe->failures = failures;
+    probe->backwards = backwards;
+    probe->seconds = t1 - t0;
+    if (SUCCEEDED(init))
+        CoUninitialize();
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* helpers                                                              */
+/* ------------------------------------------------------------------ */
+
+static const char *state_name(BG_JOB_STATE state)
+{
+    static const char *const names[] = {
+        "QUEUED", "CONNECTING", "TRANSFERRING", "SUSPENDED", "ERROR",
+        "TRANSIENT_ERROR", "TRANSFERRED", "ACKNOWLEDGED", "CANCELLED",
+    };
+    return (unsigned)state < sizeof(names) / sizeof(names[0]) ? names[state] : "UNKNOWN";
+}
+
+static void print_job_error(IBackgroundCopyJob *job)
+{
+    IBackgroundCopyError *error = NULL;
+    BG_ERROR_CONTEXT context = BG_ERROR_CONTEXT_NONE;
+    HRESULT code = S_OK;
+    WCHAR *desc = NULL;
+
+    if (FAILED(IBackgroundCopyJob_GetError(job, &error)) || !error) {
+        printf("ERROR job in ERROR state, GetError failed\n");
+        return;
+    }
+    IBackgroundCopyError_GetError(error, &context, &code);
+    if (FAILED(IBackgroundCopyError_GetErrorDescription(error, GetThreadLocale(), &desc)))
+        desc = NULL;
+    printf("ERROR job error 0x%08lx context %d: %ls\n", (unsigned long)code, (int)context,
+           desc ? desc : L"(no description)");
+    if (desc)
+        CoTaskMemFree(desc);
+    IBackgroundCopyError_Release(error);
+}
+
+static WCHAR *widen(const WCHAR *s)
+{
+    size_t n = wcslen(s) + 1;
+    WCHAR *copy = malloc(n * sizeof(WCHAR));
+
+    if (copy)
+        memcpy(copy, s, n * sizeof(WCHAR));
+    return copy;
+}
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: bench --manager bitsdo|bits|{CLSID} --dest WINDIR --size BYTES\n"
+            "             (--url URL | --url-prefix URL --count N [--width W])\n"
+            "             [--per-job N] [--probe] [--timeout SECONDS] [--poll-ms MS]\n");
+    return 2;
+}
+
+static int fail(HRESULT hr, const char *what)
+{
+    printf("ERROR %s failed: 0x%08lx\n", what, (unsigned long)hr);
+    fflush(stdout);
+    return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* main                                                                 */
+/* ------------------------------------------------------------------ */
+
+static BOOL state_is_final(BG_JOB_STATE state)
+{
+    return state == BG_JOB_STATE_TRANSFERRED || state == BG_JOB_STATE_ERROR ||
+           state == BG_JOB_STATE_CANCELLED || state == BG_JOB_STATE_ACKNOWLEDGED;
+}
+
+int wmain(int argc, WCHAR **argv)
+{
+    const WCHAR *manager_arg = NULL, *dest = NULL, *url = NULL, *prefix = NULL;
+    const char *manager_name = "bits";
+    unsigned long long size = 0;
+    unsigned count = 1, width = 4, timeout_s = 600, poll_ms = 5, per_job = 0, njobs, j;
+    BOOL probe_on = FALSE, callbacks = TRUE;
+    CLSID clsid;
+    IBackgroundCopyManager *manager = NULL;
+    IBackgroundCopyJob **jobs = NULL;
+    BG_FILE_INFO *infos;
+    BG_JOB_STATE state = BG_JOB_STATE_QUEUED;
+    struct bench_probe probe;
+    HANDLE probe_handle = NULL;
+    double t_act0, t_act1, t0, t_created, t_resumed, t_transferred, t_completed, deadline;
+    GUID job_id;
+    HRESULT hr, init;
+    unsigned i, bad = 0;
+    int rc = 1, a;
+
+    QueryPerformanceFrequency(&bench_freq);
+    memset(&probe, 0, sizeof(probe));
+
+    for (a = 1; a < argc; a++) {
+        const WCHAR *arg = argv[a], *val = a + 1 < argc ? argv[a + 1] : NULL;
+
+        if (!wcscmp(arg, L"--probe")) {
+            probe_on = TRUE;
+            continue;
+        }
+        if (!val)
+            return usage();
+        if (!wcscmp(arg, L"--manager"))
+            manager_arg = val;
+        else if (!wcscmp(arg, L"--dest"))
+            dest = val;
+        else if (!wcscmp(arg, L"--url"))
+            url = val;
+        else if (!wcscmp(arg, L"--url-prefix"))
+            prefix = val;
+        else if (!wcscmp(arg, L"--size"))
+            size = wcstoull(val, NULL, 10);
+        else if (!wcscmp(arg, L"--count"))
+            count = (unsigned)wcstoul(val, NULL, 10);
+        else if (!wcscmp(arg, L"--width"))
+            width = (unsigned)wcstoul(val, NULL, 10);
+        else if (!wcscmp(arg, L"--per-job"))
+            per_job = (unsigned)wcstoul(val, NULL, 10);
+        else if (!wcscmp(arg, L"--timeout"))
+            timeout_s = (unsigned)wcstoul(val, NULL, 10);
+        else if (!wcscmp(arg, L"--poll-ms"))
+            poll_ms = (unsigned)wcstoul(val, NULL, 10);
+        else
+            return usage();
+        a++;
+    }
+    if (!manager_arg || !dest || !size || (!url == !prefix) || !count || count > 100000 ||
+        width > 9 || !timeout_s || !poll_ms)
+        return usage();
+    if (url)
+        count = 1;
+    if (!per_job || per_job > count)
+        per_job = count;
+    njobs = (count + per_job - 1) / per_job;
+
+    if (!_wcsicmp(manager_arg, L"bitsdo")) {
+        clsid = CLSID_BitsdoManager;
+        manager_name = "bitsdo";
+    } else if (!_wcsicmp(manager_arg, L"bits")) {
+        clsid = CLSID_BackgroundCopyManager;
+        manager_name = "bits";
+    } else if (SUCCEEDED(CLSIDFromString(manager_arg, &clsid))) {
+        manager_name = "clsid";
+    } else {
+        return usage();
+    }
+
+    /* the file list */
+    infos = calloc(count, sizeof(*infos));
+    jobs = calloc(njobs, sizeof(*jobs));
+    if (!infos || !jobs)
+        return fail(E_OUTOFMEMORY, "calloc");
+    for (i = 0; i < count; i++) {
+        WCHAR buf[2048];
+        const WCHAR *base;
+
+        if (url) {
+            base = wcsrchr(url, L'/');
+            base = base ? base + 1 : url;
+            if (!*base)
+                base = L"download.bin";
+            infos[i].RemoteName = widen(url);
+            _snwprintf(buf, ARRAYSIZE(buf), L"%ls\\%ls", dest, base);
+        } else {
+            base = wcsrchr(prefix, L'/');
+            base = base ? base + 1 : prefix;
+            _snwprintf(buf, ARRAYSIZE(buf), L"%ls%0*u", prefix, (int)width, i);
+            buf[ARRAYSIZE(buf) - 1] = 0;
+            infos[i].RemoteName = widen(buf);
+            _snwprintf(buf, ARRAYSIZE(buf), L"%ls\\%ls%0*u", dest, base, (int)width, i);
+        }
+        buf[ARRAYSIZE(buf) - 1] = 0;
+        infos[i].LocalName = widen(buf);
+        if (!infos[i].RemoteName || !infos[i].LocalName)
+            return fail(E_OUTOFMEMORY, "malloc");
+    }
+
+    init = CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (FAILED(init))
+        return fail(init, "CoInitializeEx");
+    /* let a cross-process manager call back into us */
+    CoInitializeSecurity(NULL, -1, NULL, NULL, RPC_C_AUTHN_LEVEL_CONNECT, RPC_C_IMP_LEVEL_IMPERSONATE,
+                         NULL, EOAC_NONE, NULL);
+
+    bench_cb.event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    probe.started = CreateEventW(NULL, FALSE, FALSE, NULL);
+    if (!bench_cb.event || !probe.started) {
+        rc = fail(HRESULT_FROM_WIN32(GetLastError()), "CreateEvent");
+        goto out;
+    }
+
+    t_act0 = bench_now();
+    hr = CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER, &IID_IBackgroundCopyManager,
+                          (void **)&manager);
+    t_act1 = bench_now();
+    if (FAILED(hr)) {
+        rc = fail(hr, "CoCreateInstance");
+        goto out;
+    }
+
+    t0 = bench_now();
+    for (j = 0; j < njobs; j++) {
+        unsigned first = j * per_job, n = count - first < per_job ? count - first : per_job;
+
+        hr = IBackgroundCopyManager_CreateJob(manager, L"bitsdo-bench", BG_JOB_TYPE_DOWNLOAD, &job_id, &jobs[j]);
+        if (FAILED(hr)) {
+            jobs[j] = NULL;
+            rc = fail(hr, "CreateJob");
+            goto cancel;
+        }
+        hr = IBackgroundCopyJob_SetPriority(jobs[j], BG_JOB_PRIORITY_FOREGROUND);
+        if (FAILED(hr)) {
+            rc = fail(hr, "SetPriority");
+            goto cancel;
+        }
+        hr = IBackgroundCopyJob_AddFileSet(jobs[j], n, infos + first);
+        if (FAILED(hr)) {
+            rc = fail(hr, "AddFileSet");
+            goto cancel;
+        }
+        if (FAILED(IBackgroundCopyJob_SetNotifyInterface(jobs[j], (IUnknown *)&bench_cb.IBackgroundCopyCallback_iface)) ||
+            FAILED(IBackgroundCopyJob_SetNotifyFlags(jobs[j], BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR)))
+            callbacks = FALSE;
+    }
+    t_created = bench_now();
+
+    if (probe_on) {
+        probe.job = jobs[0];
+        probe_handle = CreateThread(NULL, 0, probe_thread, &probe, 0, NULL);
+        if (!probe_handle) {
+            rc = fail(HRESULT_FROM_WIN32(GetLastError()), "CreateThread");
+            goto cancel;
+        }
+        if (WaitForSingleObject(probe.started, 10000) != WAIT_OBJECT_0) {
+            rc = fail(E_FAIL, "probe thread start");
+            goto cancel;
+        }
+    }
+
+    t_resumed = bench_now();
+    for (j = 0; j < njobs; j++) {
+        hr = IBackgroundCopyJob_Resume(jobs[j]);
+        if (FAILED(hr)) {
+            rc = fail(hr, "Resume");
+            goto cancel;
+        }
+    }
+
+    /* wait: the callback wakes us at once; the poll covers a manager that
+     * cannot call back (bounded by --timeout). j: jobs seen finished. */
+    deadline = t_resumed + timeout_s;
+    j = 0;
+    for (;;) {
+        WaitForSingleObject(bench_cb.event, poll_ms);
+        while (j < njobs) {
+            hr = IBackgroundCopyJob_GetState(jobs[j], &state);
+            if (FAILED(hr)) {
+                rc = fail(hr, "GetState");
+                goto cancel;
+            }
+            if (!state_is_final(state))
+                break;
+            if (state != BG_JOB_STATE_TRANSFERRED)
+                break;
+            j++;
+        }
+        if (j == njobs || state_is_final(state))
+            break;
+        if (bench_now() > deadline) {
+            printf("ERROR timed out after %u s, job %u in state %s\n", timeout_s, j, state_name(state));
+            goto cancel;
+        }
+    }
+    t_transferred = bench_now();
+
+    if (probe_handle) {
+        InterlockedExchange(&probe.stop, 1);
+        if (WaitForSingleObject(probe_handle, 30000) != WAIT_OBJECT_0) {
+            printf("ERROR probe thread did not stop\n");
+            goto cancel;
+        }
+        CloseHandle(probe_handle);
+        probe_handle = NULL;
+    }
+
+    if (j != njobs) {
+        if (state == BG_JOB_STATE_ERROR)
+            print_job_error(jobs[j]);
+        else
+            printf("ERROR job %u ended in state %s\n", j, state_name(state));
+        goto cancel;
+    }
+
+    for (j = 0; j < njobs; j++) {
+        hr = IBackgroundCopyJob_Complete(jobs[j]);
+        if (FAILED(hr)) {
+            rc = fail(hr, "Complete");
+            goto cancel;
+        }
+        if (hr != S_OK)
+            printf("WARNING Complete returned 0x%08lx\n", (unsigned long)hr);
+    }
+    t_completed = bench_now();
+
+    /* every file must be there, whole */
+    for (i = 0; i < count; i++) {
+        WIN32_FILE_ATTRIBUTE_DATA data;
+        unsigned long long got;
+
+        if (!GetFileAttributesExW(infos[i].LocalName, GetFileExInfoStandard, &data)) {
+            if (bad++ < 5)
+                printf("ERROR missing %ls (error %lu)\n", infos[i].LocalName, GetLastError());
+            continue;
+        }
+        got = ((unsigned long long)data.nFileSizeHigh << 32) | data.nFileSizeLow;
+        if (got != size && bad++ < 5)
+            printf("ERROR %ls has %llu bytes, expected %llu\n", infos[i].LocalName, got, size);
+    }
+    if (bad) {
+        printf("ERROR %u of %u files wrong\n", bad, count);
+        goto out;
+    }
+
+    {
+        double total = t_completed - t0;
+        unsigned long long bytes = size * count;
+
+        printf("RESULT manager=%s files=%u jobs=%u bytes=%llu t_activate=%.6f t_create=%.6f t_transfer=%.6f "
+               "t_complete=%.6f t_total=%.6f mb_per_s=%.3f files_per_s=%.3f notify=%s",
+               manager_name, count, njobs, bytes, t_act1 - t_act0, t_created - t0, t_transferred - t_resumed,
+               t_completed - t_transferred, total, (double)bytes / 1e6 / total, (double)count / total,
+               callbacks ? "callback" : "poll");
+        if (probe_on)
+            printf(" probe_calls=%lld probe_ns_per_call=%.1f probe_failures=%lld probe_backwards=%lld",
+                   (long long)probe.calls, probe.calls ? probe.seconds * 1e9 / (double)probe.calls : 0.0,
+                   (long long)probe.failures, (long long)probe.backwards);
+        printf("\n");
+    }
+    rc = 0;
+    goto out;
+
+cancel:
+    if (probe_handle) {
+        InterlockedExchange(&probe.stop, 1);
+        WaitForSingleObject(probe_handle, 30000);
+        CloseHandle(probe_handle);
+        probe_handle = NULL;
+    }
+    for (j = 0; j < njobs; j++)
+        if (jobs[j])
+            IBackgroundCopyJob_Cancel(jobs[j]);
+out:
+    fflush(stdout);
+    for (j = 0; jobs && j < njobs; j++) {
+        if (jobs[j]) {
+            IBackgroundCopyJob_SetNotifyInterface(jobs[j], NULL);
+            IBackgroundCopyJob_Release(jobs[j]);
+        }
+    }
+    free(jobs);
+    if (manager)
+        IBackgroundCopyManager_Release(manager);
+    for (i = 0; i < count; i++) {
+        free(infos[i].RemoteName);
+        free(infos[i].LocalName);
+    }
+    free(infos);
+    if (bench_cb.event)
+        CloseHandle(bench_cb.event);
+    if (probe.started)
+        CloseHandle(probe.started);
+    CoUninitialize();
+    return rc;
+}

@@ -1,0 +1,452 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The bitsdo benchmark driver (the `bench` target runs it).
+
+One run, side by side, on the same loopback nginx files:
+  bitsdo  bench.exe through CLSID_BitsdoManager (bitsdo.dll, in-process)
+  bits    the same bench.exe through CLSID_BackgroundCopyManager (under Wine:
+          Wine's built-in BITS, the qmgr service in another process)
+  curl    the host's curl
+
+Cases: one 200 MB file (MB/s); 1,000 files of 10 KB (files/s, total s);
+GetProgress ns/call from a second thread during the 200 MB download (its
+own runs, so the probe does not disturb the throughput figures).
+Every case is repeated --runs times (interleaved: rep 1 of every case and
+tool, then rep 2, ...); the table shows medians and ratios. Writes
+WORK/results.md (the markdown table and machine notes), WORK/results.json
+(every run) and prints the table.
+
+  run_bench.py --exe bench.exe --dll bitsdo.dll --work DIR [--runs N]
+               [--bits-runs M] [--tools bitsdo,bits,curl] [--cases big,many,probe]
+               [--big-size 200M] [--small-count 1000] [--small-size 10K]
+               [--per-job N] [--bitsdo-file-urls] [--timeout S]
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOLS = os.path.join(ROOT, "tools")
+NAMES = {"bitsdo": "bitsdo.dll", "bits": "Wine BITS (qmgr)", "curl": "curl (host)"}
+
+
+def say(msg):
+    print("bench: " + msg, flush=True)
+
+
+def parse_size(s):
+    mult = {"K": 1024, "k": 1024, "M": 1024 ** 2, "G": 1024 ** 3}.get(s[-1:], 1)
+    return int(s[:-1] if mult != 1 else s) * mult
+
+
+def run(cmd, env=None, timeout=None, check=True):
+    p = subprocess.run(cmd, env=env, timeout=timeout, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if check and p.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s%s" % (" ".join(cmd), p.returncode, p.stdout, p.stderr))
+    return p
+
+
+def first_line(cmd, want=""):
+    try:
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             timeout=30).stdout
+        lines = [l for l in out.strip().splitlines() if l.startswith(want)]
+        return lines[0] if lines else "?"
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+class Bench:
+    def __init__(self, args):
+        self.a = args
+        self.work = os.path.abspath(args.work)
+        self.prefix = os.path.join(self.work, "wineprefix")
+        self.ngdir = os.path.join(self.work, "nginx")
+        self.out = os.path.join(self.work, "out")
+        self.env = dict(os.environ, WINEPREFIX=self.prefix, WINEARCH="win64")
+        self.env.setdefault("WINEDEBUG", "-all")
+        self.env.setdefault("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        self.results = []   # dicts: tool, case, rep, ok, values / error
+        self.big = parse_size(args.big_size)
+        self.small = parse_size(args.small_size)
+        self.port = None
+
+    # ---- setup -----------------------------------------------------------
+    def setup(self):
+        os.makedirs(self.work, exist_ok=True)
+        if "bitsdo" in self.tools or "bits" in self.tools:
+            say("Wine prefix %s with %s registered" % (self.prefix, self.a.dll))
+            run([os.path.join(TOOLS, "wineprefix.sh"), "setup", self.prefix, self.a.dll], env=self.env,
+                timeout=900)
+        say("nginx on loopback, files %s and %d x %s" % (self.a.big_size, self.a.small_count, self.a.small_size))
+        run([os.path.join(TOOLS, "nginx-fixture.sh"), "start", self.ngdir], timeout=120)
+        with open(os.path.join(self.ngdir, "http_port")) as f:
+            self.port = int(f.read().strip())
+        run([os.path.join(TOOLS, "nginx-fixture.sh"), "genfile", self.ngdir, "big.bin", self.a.big_size],
+            timeout=600)
+        run([os.path.join(TOOLS, "nginx-fixture.sh"), "genfile", self.ngdir, "warm.bin", "1M"], timeout=60)
+        run([os.path.join(TOOLS, "nginx-fixture.sh"), "genmany", self.ngdir, "small/f",
+             str(self.a.small_count), self.a.small_size], timeout=600)
+        self.width = max(4, len(str(self.a.small_count - 1)))
+
+    def teardown(self):
+        try:
+            run([os.path.join(TOOLS, "nginx-fixture.sh"), "stop", self.ngdir], timeout=60, check=False)
+        finally:
+            if "bitsdo" in self.tools or "bits" in self.tools:
+                run([os.path.join(TOOLS, "wineprefix.sh"), "kill", self.prefix], env=self.env, timeout=60,
+                    check=False)
+            shutil.rmtree(self.out, ignore_errors=True)
+
+    # ---- one measurement -----------------------------------------------
+    def fresh_out(self, tool):
+        d = os.path.join(self.out, tool)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        return d
+
+    def winpath(self, path):
+        # Wine maps / to Z:
+        return "Z:" + path.replace("/", "\\")
+
+    def url(self, name):
+        return "http://127.0.0.1:%d/%s" % (self.port, name)
+
+    def bits_cmd(self, tool, case, dest):
+        cmd = ["wine", self.a.exe, "--manager", tool, "--dest", self.winpath(dest),
+               "--timeout", str(self.a.timeout)]
+        if case in ("big", "probe", "warm"):
+            name = "warm.bin" if case == "warm" else "big.bin"
+            size = 1024 * 1024 if case == "warm" else self.big
+            if tool == "bitsdo" and self.a.bitsdo_file_urls:
+                url = "file:///" + self.winpath(os.path.join(self.ngdir, "www", name)).replace("\\", "/")
+            else:
+                url = self.url(name)
+            cmd += ["--url", url, "--size", str(size)]
+            if case == "probe":
+                cmd.append("--probe")
+        else:
+            if tool == "bitsdo" and self.a.bitsdo_file_urls:
+                pre = "file:///" + self.winpath(os.path.join(self.ngdir, "www", "small", "f")).replace("\\", "/")
+            else:
+                pre = self.url("small/f")
+            cmd += ["--url-prefix", pre, "--count", str(self.a.small_count), "--width", str(self.width),
+                    "--size", str(self.small)]
+            if case == "many":
+                cmd += ["--per-job", str(self.a.per_job)]
+            # "many1": all files in one job (what Wine's BITS allows; bitsdo caps jobs at 200 files)
+        return cmd
+
+    def measure(self, tool, case, rep):
+        dest = self.fresh_out(tool)
+        rec = {"tool": tool, "case": case, "rep": rep, "ok": False}
+        try:
+            if tool == "curl":
+                rec.update(self.measure_curl(case, dest))
+            else:
+                cmd = self.bits_cmd(tool, case, dest)
+                rec["command"] = " ".join(shlex.quote(c) for c in cmd)
+                t = time.perf_counter()
+                p = run(cmd, env=self.env, timeout=self.a.timeout + 60, check=False)
+                rec["wall"] = time.perf_counter() - t
+                lines = (p.stdout or "").splitlines()
+                res = [l for l in lines if l.startswith("RESULT ")]
+                if p.returncode != 0 or not res:
+                    err = [l for l in lines if l.startswith("ERROR")] or lines[-3:] or [p.stderr.strip()[-300:]]
+                    rec["error"] = "; ".join(err) or "exit %d" % p.returncode
+                else:
+                    for kv in res[-1].split()[1:]:
+                        k, v = kv.split("=", 1)
+                        try:
+                            rec[k] = float(v)
+                        except ValueError:
+                            rec[k] = v
+                    rec["ok"] = True
+        except subprocess.TimeoutExpired:
+            rec["error"] = "timed out"
+        except Exception as e:  # recorded, the matrix goes on
+            rec["error"] = str(e)
+        finally:
+            shutil.rmtree(dest, ignore_errors=True)
+        if case != "warm":
+            self.results.append(rec)
+        return rec
+
+    def measure_curl(self, case, dest):
+        if case in ("big", "warm"):
+            name = "warm.bin" if case == "warm" else "big.bin"
+            size = 1024 * 1024 if case == "warm" else self.big
+            cmd = ["curl", "-sS", "--fail", "-o", os.path.join(dest, name), self.url(name)]
+            files = [(os.path.join(dest, name), size)]
+        else:
+            last = self.a.small_count - 1
+            cmd = ["curl", "-sS", "--fail", "%s[%0*d-%0*d]" % (self.url("small/f"), self.width, 0, self.width, last),
+                   "-o", os.path.join(dest, "f#1")]
+            files = [(os.path.join(dest, "f%0*d" % (self.width, i)), self.small)
+                     for i in range(self.a.small_count)]
+        t = time.perf_counter()
+        run(cmd, timeout=self.a.timeout)
+        total = time.perf_counter() - t
+        bad = [p for p, s in files if not os.path.exists(p) or os.path.getsize(p) != s]
+        if bad:
+            raise RuntimeError("curl: %d files missing or of wrong size (%s)" % (len(bad), bad[0]))
+        nbytes = sum(s for _, s in files)
+        return {"ok": True, "t_total": total, "files": len(files), "bytes": nbytes,
+                "mb_per_s": nbytes / 1e6 / total, "files_per_s": len(files) / total,
+                "command": " ".join(shlex.quote(c) for c in cmd)}
+
+    # ---- the matrix -------------------------------------------------------
+    @property
+    def tools(self):
+        return self.a.tools.split(",")
+
+    def matrix(self):
+        cases = self.a.cases.split(",")
+        for tool in self.tools:
+            r = self.measure(tool, "warm", 0)
+            say("warm-up %-6s %s" % (tool, "ok" if r.get("ok") else "FAILED: " + r.get("error", "?")))
+        reps = max(self.a.runs, self.a.bits_runs)
+        for rep in range(1, reps + 1):
+            for case in cases:
+                for tool in self.tools:
+                    if tool == "curl" and case in ("probe", "many1"):
+                        continue
+                    if tool == "bitsdo" and case == "many1" and rep > 1:
+                        continue  # recorded once: the one-job form of the small-files case
+                    limit = self.a.bits_runs if tool == "bits" else self.a.runs
+                    if rep > limit:
+                        continue
+                    r = self.measure(tool, case, rep)
+                    if r.get("ok"):
+                        extra = ""
+                        if case == "probe":
+                            extra = " GetProgress %.0f ns/call" % r.get("probe_ns_per_call", 0)
+                        say("run %d %-5s %-6s %8.3f s %9.2f MB/s %9.1f files/s%s"
+                            % (rep, case, tool, r["t_total"], r["mb_per_s"], r["files_per_s"], extra))
+                    else:
+                        say("run %d %-5s %-6s FAILED: %s" % (rep, case, tool, r.get("error")))
+
+    # ---- report -----------------------------------------------------------
+    def values(self, tool, case, key):
+        return [r[key] for r in self.results
+                if r["tool"] == tool and r["case"] == case and r.get("ok") and key in r]
+
+    def median(self, tool, case, key):
+        v = self.values(tool, case, key)
+        return statistics.median(v) if v else None
+
+    def runs_of(self, tool, case):
+        ok = len(self.values(tool, case, "t_total"))
+        n = len([r for r in self.results if r["tool"] == tool and r["case"] == case])
+        return ok, n
+
+    def errors(self, tool, case):
+        return sorted({r.get("error", "?") for r in self.results
+                       if r["tool"] == tool and r["case"] == case and not r.get("ok")})
+
+    def report(self, argv):
+        def fmt(v, digits):
+            if v is None:
+                return "failed"
+            return ("%." + str(digits) + "f") % v
+
+        def ratio(a, b):
+            return "%.2fx" % (a / b) if a is not None and b else "n/a"
+
+        def cell(tool, case, key, digits):
+            m = self.median(tool, case, key)
+            ok, n = self.runs_of(tool, case)
+            if tool not in self.tools:
+                return "not run"
+            if not n:
+                return "n/a"
+            s = fmt(m, digits)
+            if n and ok < n:
+                s += " (%d/%d ok)" % (ok, n)
+            return s
+
+        def target(value, goal):
+            if value is None:
+                return "not measured"
+            return "met" if value >= goal else "**missed**"
+
+        bits_many = self.median("bits", "many", "files_per_s")
+        bits_many1 = self.median("bits", "many1", "files_per_s")
+        bits_best_many = max([v for v in (bits_many, bits_many1) if v is not None], default=None)
+        big = {t: self.median(t, "big", "mb_per_s") for t in ("bitsdo", "bits", "curl")}
+        many = {t: self.median(t, "many", "files_per_s") for t in ("bitsdo", "bits", "curl")}
+        manyt = {t: self.median(t, "many", "t_total") for t in ("bitsdo", "bits", "curl")}
+        probe = {t: self.median(t, "probe", "probe_ns_per_call") for t in ("bitsdo", "bits")}
+        probe_mb = {t: self.median(t, "probe", "mb_per_s") for t in ("bitsdo", "bits")}
+        r_big_bits = big["bitsdo"] / big["bits"] if big["bitsdo"] and big["bits"] else None
+        r_big_curl = big["bitsdo"] / big["curl"] if big["bitsdo"] and big["curl"] else None
+        r_many_bits = many["bitsdo"] / bits_best_many if many["bitsdo"] and bits_best_many else None
+
+        big_label = "%s file" % self.a.big_size.replace("M", " MB").replace("G", " GB")
+        small_label = "%s x %s files" % ("{:,}".format(self.a.small_count),
+                                         self.a.small_size.replace("K", " KB").replace("M", " MB"))
+        L = []
+        L.append("| Case | bitsdo.dll | Wine BITS (qmgr) | curl | bitsdo / Wine BITS | bitsdo / curl |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+        L.append("| %s, MB/s | %s | %s | %s | %s | %s |" % (
+            big_label, cell("bitsdo", "big", "mb_per_s", 1), cell("bits", "big", "mb_per_s", 1),
+            cell("curl", "big", "mb_per_s", 1), ratio(big["bitsdo"], big["bits"]),
+            ratio(big["bitsdo"], big["curl"])))
+        L.append("| %s, files/s | %s | %s | %s | %s | %s |" % (
+            small_label, cell("bitsdo", "many", "files_per_s", 0), cell("bits", "many", "files_per_s", 0),
+            cell("curl", "many", "files_per_s", 0), ratio(many["bitsdo"], many["bits"]),
+            ratio(many["bitsdo"], many["curl"])))
+        L.append("| %s, total s | %s | %s | %s | %s | %s |" % (
+            small_label, cell("bitsdo", "many", "t_total", 3), cell("bits", "many", "t_total", 3),
+            cell("curl", "many", "t_total", 3),
+            ratio(manyt["bits"], manyt["bitsdo"]), ratio(manyt["curl"], manyt["bitsdo"])))
+        if "many1" in self.a.cases.split(","):
+            L.append("| same, all %d files in one job, files/s | %s | %s | - | %s | - |" % (
+                self.a.small_count, cell("bitsdo", "many1", "files_per_s", 0),
+                cell("bits", "many1", "files_per_s", 0), ratio(many["bitsdo"], bits_many1)))
+        L.append("| GetProgress from a 2nd thread during the %s download, ns/call | %s | %s | - | %s | - |" % (
+            big_label, cell("bitsdo", "probe", "probe_ns_per_call", 0), cell("bits", "probe", "probe_ns_per_call", 0),
+            "%.0fx" % (probe["bits"] / probe["bitsdo"]) if probe["bitsdo"] and probe["bits"] else "n/a"))
+        L.append("| %s with that probe running, MB/s | %s | %s | - | %s | - |" % (
+            big_label, cell("bitsdo", "probe", "mb_per_s", 1), cell("bits", "probe", "mb_per_s", 1),
+            ratio(probe_mb["bitsdo"], probe_mb["bits"])))
+        table = "\n".join(L)
+
+        T = []
+        T.append("| Target (issue 3) | Measured | Result |")
+        T.append("|---|---:|---|")
+        T.append("| single large file >= 10x Wine's BITS | %s | %s |" % (
+            "%.2fx" % r_big_bits if r_big_bits else "n/a", target(r_big_bits, 10)))
+        T.append("| single large file >= 0.5x curl | %s | %s |" % (
+            "%.2fx" % r_big_curl if r_big_curl else "n/a", target(r_big_curl, 0.5)))
+        T.append("| %s files >= 20x Wine's BITS (vs Wine's better form) | %s | %s |" % (
+            "{:,}".format(self.a.small_count), "%.2fx" % r_many_bits if r_many_bits else "n/a",
+            target(r_many_bits, 20)))
+        targets = "\n".join(T)
+
+        S = ["| Tool | Case | Metric | min | median | max | runs ok |", "|---|---|---|---:|---:|---:|---:|"]
+        metrics = {"big": ("mb_per_s", "MB/s"), "many": ("files_per_s", "files/s"),
+                   "many1": ("files_per_s", "files/s"), "probe": ("probe_ns_per_call", "GetProgress ns/call")}
+        for case in self.a.cases.split(","):
+            key, label = metrics.get(case, ("t_total", "s"))
+            for tool in self.tools:
+                v = self.values(tool, case, key)
+                ok, n = self.runs_of(tool, case)
+                if not n:
+                    continue
+                if v:
+                    S.append("| %s | %s | %s | %.1f | %.1f | %.1f | %d/%d |" % (
+                        NAMES[tool], case, label, min(v), statistics.median(v), max(v), ok, n))
+                else:
+                    S.append("| %s | %s | %s | - | - | - | 0/%d |" % (NAMES[tool], case, label, n))
+        spread = "\n".join(S)
+
+        errs = []
+        for tool in self.tools:
+            for case in self.a.cases.split(","):
+                for e in self.errors(tool, case):
+                    errs.append("- %s / %s: %s" % (NAMES[tool], case, e))
+
+        runs_line = "%d runs per case and tool" % self.a.runs
+        if self.a.bits_runs != self.a.runs:
+            runs_line += " (%d for Wine BITS)" % self.a.bits_runs
+        git = run(["git", "-C", ROOT, "describe", "--always", "--dirty"], check=False).stdout.strip() or "?"
+        cpu = "?"
+        try:
+            with open("/proc/cpuinfo") as f:
+                cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
+        except OSError:
+            pass
+        mem = "?"
+        try:
+            with open("/proc/meminfo") as f:
+                mem = "%.0f GB" % (int(f.readline().split()[1]) / 1024 / 1024)
+        except OSError:
+            pass
+        machine = [
+            "- date: %s" % datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "- source: git %s" % git,
+            "- CPU: %s, %d logical CPUs; RAM %s; %s %s" % (cpu, os.cpu_count() or 0, mem, platform.system(),
+                                                        platform.release()),
+            "- %s; %s; %s" % (first_line(["wine", "--version"], "wine-"), first_line(["curl", "--version"]).split(" (")[0],
+                              first_line(["/usr/sbin/nginx", "-v"])),
+            "- %s" % first_line(["x86_64-w64-mingw32-gcc", "--version"]),
+        ]
+        cmds = sorted({r["command"].replace(self.work, "$WORK") for r in self.results
+                       if r.get("command") and r.get("rep") == 1})
+        md = []
+        md.append("## Benchmark results\n")
+        md.append("Medians of %s, interleaved, loopback nginx 1.22 (sendfile, keep-alive), "
+                  "files written to disk (page cache). Throughput counts from CreateJob to the return of "
+                  "Complete (curl: the whole curl process); MB = 10^6 bytes. Ratios are oriented so that "
+                  "above 1 means bitsdo is better: rates are bitsdo / other, times and ns/call other / bitsdo.\n"
+                  % runs_line)
+        md.append(table + "\n")
+        md.append(targets + "\n")
+        md.append("Spread of the runs:\n\n" + spread + "\n")
+        if errs:
+            md.append("Failures:\n\n" + "\n".join(errs) + "\n")
+        md.append("Produced by `cmake --build --preset mingw --target bench`, which runs:\n\n```\n%s\n```\n" % " ".join(shlex.quote(a) for a in argv))
+        md.append("Machine:\n\n" + "\n".join(machine) + "\n")
+        md.append("Per-run commands (rep 1; `$WORK` = %s):\n\n```\n%s\n```\n" % (self.work, "\n".join(cmds)))
+        text = "\n".join(md)
+        with open(os.path.join(self.work, "results.md"), "w") as f:
+            f.write(text)
+        with open(os.path.join(self.work, "results.json"), "w") as f:
+            json.dump({"args": vars(self.a), "results": self.results}, f, indent=1)
+        print()
+        print(text)
+        say("written %s and results.json" % os.path.join(self.work, "results.md"))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--exe", required=True, help="bench.exe")
+    p.add_argument("--dll", required=True, help="bitsdo.dll (registered into the bench Wine prefix)")
+    p.add_argument("--work", required=True, help="work folder: Wine prefix, nginx, results.md")
+    p.add_argument("--runs", type=int, default=int(os.environ.get("BITSDO_BENCH_RUNS", "5")))
+    p.add_argument("--bits-runs", type=int, default=None, help="runs for Wine BITS (default: --runs)")
+    p.add_argument("--tools", default="bitsdo,bits,curl")
+    p.add_argument("--cases", default="big,many,many1,probe",
+                   help="big: one large file; many: the small files (--per-job files per job); "
+                        "many1: the small files in one job; probe: GetProgress ns/call during 'big'")
+    p.add_argument("--big-size", default="200M")
+    p.add_argument("--small-count", type=int, default=1000)
+    p.add_argument("--small-size", default="10K")
+    p.add_argument("--per-job", type=int, default=200,
+                   help="files per job in case 'many' (200: BITS's default MaxFilesPerJob, bitsdo's cap)")
+    p.add_argument("--bitsdo-file-urls", action="store_true",
+                   help="smoke check: bitsdo reads the nginx files through file:// instead of http")
+    p.add_argument("--timeout", type=int, default=600, help="seconds per run")
+    a = p.parse_args()
+    if a.bits_runs is None:
+        a.bits_runs = a.runs
+    env_bits = os.environ.get("BITSDO_BENCH_BITS_RUNS")
+    if env_bits:
+        a.bits_runs = int(env_bits)
+    if a.runs < 1 or a.bits_runs < 1 or a.small_count < 1:
+        p.error("--runs, --bits-runs and --small-count must be at least 1")
+    for t in a.tools.split(","):
+        if t not in NAMES:
+            p.error("unknown tool %s" % t)
+    b = Bench(a)
+    try:
+        b.setup()
+        b.matrix()
+    finally:
+        b.teardown()
+    b.report([os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
