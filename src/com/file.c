@@ -121,7 +121,7 @@ static HRESULT WINAPI file_GetFileRanges(IBackgroundCopyFile5 *iface, DWORD *cou
 static HRESULT WINAPI file_SetRemoteName(IBackgroundCopyFile5 *iface, LPCWSTR name)
 {
     bitsdo_file_object *object = impl_from_IBackgroundCopyFile5(iface);
-    bitsdo_remote_kind kind, old_kind;
+    bitsdo_remote_kind kind;
     HRESULT hr;
 
     if (!name)
@@ -130,13 +130,9 @@ static HRESULT WINAPI file_SetRemoteName(IBackgroundCopyFile5 *iface, LPCWSTR na
         return hr;
     if (FAILED(hr = bitsdo_job_modify_begin(object->job)))
         return hr;
-    /* The new name must use the same protocol as the old one. */
-    bitsdo_remote_classify(object->file->remote_name, &old_kind);
-    if ((old_kind == BITSDO_REMOTE_HTTP || old_kind == BITSDO_REMOTE_HTTPS) !=
-        (kind == BITSDO_REMOTE_HTTP || kind == BITSDO_REMOTE_HTTPS))
-        hr = E_INVALIDARG;
-    else
-        hr = bitsdo_set_wstr(&object->file->remote_name, (const bitsdo_wchar *)name);
+    /* Moving a file to another server, share or protocol (SMB to HTTP) is
+     * what this method is for; the next attempt uses the new name. */
+    hr = bitsdo_set_wstr(&object->file->remote_name, (const bitsdo_wchar *)name);
     bitsdo_job_modify_end(object->job, SUCCEEDED(hr));
     return hr;
 }

@@ -130,7 +130,6 @@ static HRESULT get_u32(bitsdo_job *job, const uint32_t *field, ULONG *out)
 static HRESULT WINAPI job_AddFileSet(IBackgroundCopyJob5 *iface, ULONG count, BG_FILE_INFO *files)
 {
     bitsdo_job *job = job_of(iface);
-    bitsdo_remote_kind kind;
     ULONG i;
     HRESULT hr;
 
@@ -139,13 +138,9 @@ static HRESULT WINAPI job_AddFileSet(IBackgroundCopyJob5 *iface, ULONG count, BG
     if (!count)
         return S_OK;
     /* All or nothing: validate every pair before adding any. */
-    for (i = 0; i < count; i++) {
-        if (!files[i].RemoteName || !files[i].LocalName)
-            return E_INVALIDARG;
-        if (FAILED(hr = bitsdo_remote_classify((const bitsdo_wchar *)files[i].RemoteName, &kind)) ||
-            FAILED(hr = bitsdo_local_validate((const bitsdo_wchar *)files[i].LocalName)))
+    for (i = 0; i < count; i++)
+        if (FAILED(hr = bitsdo_job_check_names(files[i].RemoteName, files[i].LocalName)))
             return hr;
-    }
     AcquireSRWLockShared(&job->lock);
     hr = job->rec.file_count + count > BITSDO_MAX_FILES_PER_JOB ? BITSDO_BG_E_TOO_MANY_FILES_IN_JOB : S_OK;
     ReleaseSRWLockShared(&job->lock);
@@ -584,10 +579,10 @@ static HRESULT WINAPI job_RemoveCredentials(IBackgroundCopyJob5 *iface, BG_AUTH_
 
 /* --- IBackgroundCopyJob3 ------------------------------------------------ */
 
+/* The documented search is case-sensitive. */
 static int prefix_matches(const WCHAR *s, const WCHAR *prefix)
 {
-    size_t n = wcslen(prefix);
-    return wcsncmp(s, prefix, n) == 0;
+    return wcsncmp(s, prefix, wcslen(prefix)) == 0;
 }
 
 static HRESULT WINAPI job_ReplaceRemotePrefix(IBackgroundCopyJob5 *iface, LPCWSTR old_prefix,
@@ -626,9 +621,11 @@ static HRESULT WINAPI job_ReplaceRemotePrefix(IBackgroundCopyJob5 *iface, LPCWST
         hr = bitsdo_remote_classify((const bitsdo_wchar *)renamed[i], &kind);
     }
     if (SUCCEEDED(hr)) {
+        hr = S_FALSE; /* documented: no remote name had the prefix */
         for (i = 0; i < count; i++) {
             if (!renamed[i])
                 continue;
+            hr = S_OK;
             free(job->rec.files[i]->remote_name);
             job->rec.files[i]->remote_name = (bitsdo_wchar *)renamed[i];
             renamed[i] = NULL;
@@ -637,7 +634,7 @@ static HRESULT WINAPI job_ReplaceRemotePrefix(IBackgroundCopyJob5 *iface, LPCWST
     for (i = 0; i < count; i++)
         free(renamed[i]);
     free(renamed);
-    bitsdo_job_modify_end(job, SUCCEEDED(hr));
+    bitsdo_job_modify_end(job, hr == S_OK);
     return hr;
 }
 

@@ -566,11 +566,9 @@ static BOOL dir_exists(const WCHAR *local)
     return attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY);
 }
 
-HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *local,
-                            const bitsdo_range *ranges, uint32_t range_count)
+HRESULT bitsdo_job_check_names(const WCHAR *remote, const WCHAR *local)
 {
     bitsdo_remote_kind kind;
-    bitsdo_state before;
     HRESULT hr;
 
     if (!remote || !local)
@@ -579,8 +577,17 @@ HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *l
         return hr;
     if (FAILED(hr = bitsdo_local_validate((const bitsdo_wchar *)local)))
         return hr;
-    if (!dir_exists(local))
-        return E_INVALIDARG;
+    return dir_exists(local) ? S_OK : E_INVALIDARG;
+}
+
+HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *local,
+                            const bitsdo_range *ranges, uint32_t range_count)
+{
+    bitsdo_state before;
+    HRESULT hr;
+
+    if (FAILED(hr = bitsdo_job_check_names(remote, local)))
+        return hr;
 
     AcquireSRWLockExclusive(&job->op_lock);
     AcquireSRWLockExclusive(&job->lock);

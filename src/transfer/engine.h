@@ -86,6 +86,10 @@ void bitsdo_job_list_free(bitsdo_job **jobs, ULONG count);
 /* How many jobs are alive in the process (for DllCanUnloadNow). */
 LONG bitsdo_job_live_count(void);
 
+/* Checks a remote/local pair as AddFile does (names, and that the local
+ * folder exists): S_OK or E_INVALIDARG. */
+HRESULT bitsdo_job_check_names(const WCHAR *remote, const WCHAR *local);
+
 /* Caller operations, each with the documented result. */
 HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *local,
                             const bitsdo_range *ranges, uint32_t range_count);

@@ -234,6 +234,17 @@ void http_winhttp_flush(void)
     ReleaseSRWLockExclusive(&session_lock);
 }
 
+/* WinHTTP's error as an HRESULT. Wine's WinHTTP lets a socket's receive
+ * timeout through as WSAETIMEDOUT; it is the request's timeout all the same. */
+static HRESULT winhttp_error(DWORD err)
+{
+    if (!err)
+        err = ERROR_WINHTTP_INTERNAL_ERROR;
+    else if (err == WSAETIMEDOUT)
+        err = ERROR_WINHTTP_TIMEOUT;
+    return HTTP_HR(err);
+}
+
 static HRESULT secure_error(LONG flags)
 {
     if (flags & WINHTTP_CALLBACK_STATUS_FLAG_CERT_REVOKED)
@@ -271,7 +282,7 @@ static HRESULT wait_completion(wh_stream *s, LONG expect)
         if (s->r->error == ERROR_WINHTTP_SECURE_FAILURE ||
             (s->r->error == ERROR_WINHTTP_SECURE_CHANNEL_ERROR && flags))
             return secure_error(flags);
-        return HTTP_HR(s->r->error);
+        return winhttp_error(s->r->error);
     }
     if (status != expect)
         return HTTP_HR(ERROR_WINHTTP_INTERNAL_ERROR);
@@ -280,8 +291,7 @@ static HRESULT wait_completion(wh_stream *s, LONG expect)
 
 static HRESULT last_error(void)
 {
-    DWORD err = GetLastError();
-    return HTTP_HR(err ? err : ERROR_WINHTTP_INTERNAL_ERROR);
+    return winhttp_error(GetLastError());
 }
 
 /* The response head as WinHTTP saw it, run through our parser. */
