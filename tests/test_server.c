@@ -1,0 +1,458 @@
+/* The COM server itself: what regsvr32 writes and removes, activation from
+ * STA and MTA threads, DllGetClassObject and the class factory, and
+ * DllCanUnloadNow counting every object and lock.
+ *
+ * Runs alone (RUN_SERIAL): it unregisters the DLL for a moment. Whatever
+ * happens, the DLL is registered again when the program ends.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+
+static const CLSID *const our_classes[] = {
+    &CLSID_BitsdoManager,
+    &CLSID_BitsdoQMgr,
+    &CLSID_BitsdoDeliveryOptimization,
+};
+#define N_CLASSES (sizeof(our_classes) / sizeof(our_classes[0]))
+
+static WCHAR dll_path[MAX_PATH];   /* as registered by the fixture */
+static HMODULE dll;                /* our own LoadLibrary reference */
+static LPFNGETCLASSOBJECT get_class_object;
+static HRESULT (WINAPI *can_unload_now)(void);
+
+static void clsid_key(const CLSID *clsid, WCHAR *key, size_t cap)
+{
+    WCHAR guid[40];
+
+    StringFromGUID2(clsid, guid, 40);
+    swprintf(key, cap, L"CLSID\\%ls", guid);
+}
+
+static BOOL class_key_exists(const CLSID *clsid)
+{
+    WCHAR name[64];
+    HKEY key;
+
+    clsid_key(clsid, name, 64);
+    if (RegOpenKeyExW(HKEY_CLASSES_ROOT, name, 0, KEY_READ, &key))
+        return FALSE;
+    RegCloseKey(key);
+    return TRUE;
+}
+
+/* Reads HKCR\CLSID\{clsid}\InprocServer32's default value and
+ * ThreadingModel. FALSE if missing. */
+static BOOL read_inproc(const CLSID *clsid, WCHAR *path, DWORD path_bytes, WCHAR *model, DWORD model_bytes)
+{
+    WCHAR name[100];
+    DWORD type;
+    HKEY key;
+    LONG err;
+
+    clsid_key(clsid, name, 64);
+    wcscat(name, L"\\InprocServer32");
+    if (RegOpenKeyExW(HKEY_CLASSES_ROOT, name, 0, KEY_READ, &key))
+        return FALSE;
+    err = RegQueryValueExW(key, NULL, NULL, &type, (BYTE *)path, &path_bytes);
+    if (!err && type != REG_SZ && type != REG_EXPAND_SZ)
+        err = ERROR_INVALID_DATA;
+    if (!err)
+        err = RegQueryValueExW(key, L"ThreadingModel", NULL, &type, (BYTE *)model, &model_bytes);
+    RegCloseKey(key);
+    return !err;
+}
+
+/* Runs regsvr32 with the given switches on our DLL; returns its exit code. */
+static DWORD run_regsvr32(const WCHAR *switches)
+{
+    WCHAR exe[MAX_PATH], cmd[2 * MAX_PATH];
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    DWORD code = (DWORD)-1;
+
+    GetSystemDirectoryW(exe, MAX_PATH);
+    wcscat(exe, L"\\regsvr32.exe");
+    swprintf(cmd, ARRAYSIZE(cmd), L"regsvr32.exe %ls \"%ls\"", switches, dll_path);
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    if (!CreateProcessW(exe, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
+        print_error("cannot run %ls (error %lu)\n", exe, GetLastError());
+        return code;
+    }
+    if (WaitForSingleObject(pi.hProcess, 120000) == WAIT_OBJECT_0)
+        GetExitCodeProcess(pi.hProcess, &code);
+    else
+        print_error("regsvr32 %ls did not finish within 120 s\n", switches);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    return code;
+}
+
+static int group_setup(void **state)
+{
+    WCHAR model[64];
+
+    if (tu_group_setup(state))
+        return -1;
+    if (!read_inproc(&CLSID_BitsdoManager, dll_path, sizeof(dll_path), model, sizeof(model))) {
+        print_error("CLSID_BitsdoManager is not registered: did the wineprefix fixture run?\n");
+        return -1;
+    }
+    if (!(dll = LoadLibraryW(dll_path))) {
+        print_error("cannot load %ls (error %lu)\n", dll_path, GetLastError());
+        return -1;
+    }
+    get_class_object = (LPFNGETCLASSOBJECT)(void *)GetProcAddress(dll, "DllGetClassObject");
+    can_unload_now = (HRESULT(WINAPI *)(void))(void *)GetProcAddress(dll, "DllCanUnloadNow");
+    if (!get_class_object || !can_unload_now)
+        return -1;
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    HRESULT (WINAPI *reg)(void);
+
+    /* Leave the DLL registered, whatever happened. */
+    if (!class_key_exists(&CLSID_BitsdoManager)) {
+        print_message("re-registering %ls\n", dll_path);
+        if (run_regsvr32(L"/s") != 0 &&
+            (reg = (HRESULT(WINAPI *)(void))(void *)GetProcAddress(dll, "DllRegisterServer")))
+            reg();
+    }
+    FreeLibrary(dll);
+    return tu_group_teardown(state);
+}
+
+/* --- registration ---------------------------------------------------------- */
+
+static void test_registration_values(void **state)
+{
+    WCHAR path[MAX_PATH], model[64], name[64], title[256];
+    DWORD size = sizeof(title);
+    size_t len;
+
+    (void)state;
+    assert_true(read_inproc(&CLSID_BitsdoManager, path, sizeof(path), model, sizeof(model)));
+    print_message("InprocServer32 = %ls, ThreadingModel = %ls\n", path, model);
+    assert_wstr_equal(model, L"Both");
+    len = wcslen(path);
+    assert_true(len > 10 && !_wcsicmp(path + len - 10, L"bitsdo.dll"));
+    /* An absolute path to the DLL that is really there. */
+    assert_true(path[1] == L':' || (path[0] == L'\\' && path[1] == L'\\'));
+    assert_true(tu_exists(path));
+    /* The class has a name. */
+    clsid_key(&CLSID_BitsdoManager, name, 64);
+    assert_int_equal(RegGetValueW(HKEY_CLASSES_ROOT, name, NULL, RRF_RT_REG_SZ, NULL, title, &size), ERROR_SUCCESS);
+    assert_true(wcslen(title) > 0);
+}
+
+static void test_unregister_register(void **state)
+{
+    IBackgroundCopyManager *mgr = (IBackgroundCopyManager *)(ULONG_PTR)1;
+    BOOL registered[N_CLASSES];
+    WCHAR path[MAX_PATH], model[64];
+    size_t i;
+    HRESULT hr;
+
+    (void)state;
+    for (i = 0; i < N_CLASSES; i++)
+        registered[i] = class_key_exists(our_classes[i]);
+    assert_true(registered[0]);
+
+    /* regsvr32 /u: every key we wrote is gone, the rest of HKCR stays. */
+    assert_int_equal(run_regsvr32(L"/s /u"), 0);
+    for (i = 0; i < N_CLASSES; i++)
+        assert_false(class_key_exists(our_classes[i]));
+    {
+        HKEY key;
+        assert_int_equal(RegOpenKeyExW(HKEY_CLASSES_ROOT, L"CLSID", 0, KEY_READ, &key), ERROR_SUCCESS);
+        RegCloseKey(key);
+    }
+    hr = CoCreateInstance(&CLSID_BitsdoManager, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyManager,
+                          (void **)&mgr);
+    assert_hr(REGDB_E_CLASSNOTREG, hr);
+    assert_null(mgr);
+    /* A second /u has nothing to remove and still succeeds. */
+    assert_int_equal(run_regsvr32(L"/s /u"), 0);
+
+    /* regsvr32: back, with the same values. */
+    assert_int_equal(run_regsvr32(L"/s"), 0);
+    for (i = 0; i < N_CLASSES; i++) {
+        if (!registered[i])
+            continue; /* a class this DLL does not register (yet) */
+        assert_true(read_inproc(our_classes[i], path, sizeof(path), model, sizeof(model)));
+        assert_int_equal(_wcsicmp(path, dll_path), 0);
+        assert_wstr_equal(model, L"Both");
+    }
+    mgr = tu_manager();
+    IBackgroundCopyManager_Release(mgr);
+    /* Registering twice is harmless. */
+    assert_int_equal(run_regsvr32(L"/s"), 0);
+    assert_true(class_key_exists(&CLSID_BitsdoManager));
+}
+
+/* --- activation from an STA and an MTA ------------------------------------- */
+
+typedef struct activation {
+    DWORD coinit;
+    HRESULT init_hr, create_hr, job_hr;
+    BG_JOB_STATE state;
+    const void *vtbl;
+} activation;
+
+static DWORD WINAPI activation_thread(void *arg)
+{
+    activation *a = arg;
+    IBackgroundCopyManager *mgr = NULL;
+    IBackgroundCopyJob *job = NULL;
+    GUID id;
+
+    a->init_hr = CoInitializeEx(NULL, a->coinit);
+    if (FAILED(a->init_hr))
+        return 0;
+    a->create_hr = CoCreateInstance(&CLSID_BitsdoManager, NULL, CLSCTX_INPROC_SERVER,
+                                    &IID_IBackgroundCopyManager, (void **)&mgr);
+    if (SUCCEEDED(a->create_hr)) {
+        a->vtbl = mgr->lpVtbl;
+        a->job_hr = IBackgroundCopyManager_CreateJob(mgr, L"apartment", BG_JOB_TYPE_DOWNLOAD, &id, &job);
+        if (SUCCEEDED(a->job_hr)) {
+            IBackgroundCopyJob_GetState(job, &a->state);
+            a->job_hr = IBackgroundCopyJob_Cancel(job);
+            IBackgroundCopyJob_Release(job);
+        }
+        IBackgroundCopyManager_Release(mgr);
+    }
+    CoUninitialize();
+    return 0;
+}
+
+static void run_activation(activation *a, DWORD coinit)
+{
+    HANDLE thread;
+
+    memset(a, 0, sizeof(*a));
+    a->coinit = coinit;
+    a->state = (BG_JOB_STATE)-1;
+    thread = CreateThread(NULL, 0, activation_thread, a, 0, NULL);
+    assert_non_null(thread);
+    assert_true(tu_wait_event(thread, 60000));
+    CloseHandle(thread);
+}
+
+static BOOL in_our_dll(const void *p)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+
+    return VirtualQuery(p, &mbi, sizeof(mbi)) && mbi.AllocationBase == (void *)dll;
+}
+
+static void test_activation_sta_mta(void **state)
+{
+    activation sta, mta;
+
+    (void)state;
+    run_activation(&sta, COINIT_APARTMENTTHREADED);
+    run_activation(&mta, COINIT_MULTITHREADED);
+    assert_hr(S_OK, sta.init_hr);
+    assert_hr(S_OK, sta.create_hr);
+    assert_hr(S_OK, sta.job_hr);
+    assert_int_equal(sta.state, BG_JOB_STATE_SUSPENDED);
+    assert_hr(S_OK, mta.init_hr);
+    assert_hr(S_OK, mta.create_hr);
+    assert_hr(S_OK, mta.job_hr);
+    assert_int_equal(mta.state, BG_JOB_STATE_SUSPENDED);
+    /* ThreadingModel=Both: both apartments get the object itself from our
+     * DLL, not a proxy. */
+    assert_true(sta.vtbl == mta.vtbl);
+    assert_true(in_our_dll(sta.vtbl));
+}
+
+/* --- DllGetClassObject and the factory --------------------------------------- */
+
+static void test_class_factory(void **state)
+{
+    IClassFactory *cf = NULL;
+    IUnknown *unk = (IUnknown *)(ULONG_PTR)1;
+    IBackgroundCopyManager *mgr = (IBackgroundCopyManager *)(ULONG_PTR)1;
+    IBackgroundCopyJob *job = (IBackgroundCopyJob *)(ULONG_PTR)1;
+    CLSID unknown;
+    void *out = (void *)(ULONG_PTR)1;
+
+    (void)state;
+    assert_null_arg(get_class_object(&CLSID_BitsdoManager, &IID_IClassFactory, NULL));
+    CoCreateGuid(&unknown);
+    assert_hr(CLASS_E_CLASSNOTAVAILABLE, get_class_object(&unknown, &IID_IClassFactory, &out));
+    assert_null(out);
+    out = (void *)(ULONG_PTR)1;
+    assert_hr(E_NOINTERFACE, get_class_object(&CLSID_BitsdoManager, &IID_IBackgroundCopyManager, &out));
+    assert_null(out);
+    assert_hr(S_OK, get_class_object(&CLSID_BitsdoManager, &IID_IUnknown, (void **)&unk));
+    IUnknown_Release(unk);
+
+    assert_hr(S_OK, get_class_object(&CLSID_BitsdoManager, &IID_IClassFactory, (void **)&cf));
+    assert_non_null(cf);
+    /* No aggregation. */
+    assert_hr(CLASS_E_NOAGGREGATION, IClassFactory_CreateInstance(cf, (IUnknown *)cf, &IID_IUnknown, (void **)&unk));
+    assert_null(unk);
+    assert_null_arg(IClassFactory_CreateInstance(cf, NULL, &IID_IBackgroundCopyManager, NULL));
+    /* The manager does not answer for a job's interface. */
+    assert_hr(E_NOINTERFACE, IClassFactory_CreateInstance(cf, NULL, &IID_IBackgroundCopyJob, (void **)&job));
+    assert_null(job);
+    assert_hr(S_OK, IClassFactory_CreateInstance(cf, NULL, &IID_IBackgroundCopyManager, (void **)&mgr));
+    assert_non_null(mgr);
+    IBackgroundCopyManager_Release(mgr);
+    /* QueryInterface of the factory. */
+    assert_hr(S_OK, IClassFactory_QueryInterface(cf, &IID_IUnknown, (void **)&unk));
+    IUnknown_Release(unk);
+    assert_hr(E_NOINTERFACE, IClassFactory_QueryInterface(cf, &IID_IBackgroundCopyManager, (void **)&unk));
+    IClassFactory_Release(cf);
+}
+
+/* --- DllCanUnloadNow ----------------------------------------------------------- */
+
+static BOOL can_unload(void *ctx)
+{
+    (void)ctx;
+    return can_unload_now() == S_OK;
+}
+
+/* Waits (bounded) until DllCanUnloadNow says S_OK: worker threads may need a
+ * moment to drop their last reference after a job ended. */
+static void expect_unloadable(void)
+{
+    if (!tu_wait_until(can_unload, NULL, 10000)) {
+        print_error("DllCanUnloadNow still S_FALSE after 10 s\n");
+        fail();
+    }
+}
+
+static IClassFactory *factory(void)
+{
+    IClassFactory *cf = NULL;
+
+    assert_hr(S_OK, get_class_object(&CLSID_BitsdoManager, &IID_IClassFactory, (void **)&cf));
+    return cf;
+}
+
+static void test_lock_server(void **state)
+{
+    IClassFactory *cf;
+
+    (void)state;
+    expect_unloadable();
+    /* A live factory keeps the DLL. */
+    cf = factory();
+    assert_hr(S_FALSE, can_unload_now());
+    /* Locks count: two locks need two unlocks. */
+    assert_hr(S_OK, IClassFactory_LockServer(cf, TRUE));
+    assert_hr(S_OK, IClassFactory_LockServer(cf, TRUE));
+    IClassFactory_Release(cf);
+    assert_hr(S_FALSE, can_unload_now());
+    cf = factory();
+    assert_hr(S_OK, IClassFactory_LockServer(cf, FALSE));
+    IClassFactory_Release(cf);
+    assert_hr(S_FALSE, can_unload_now());
+    cf = factory();
+    assert_hr(S_OK, IClassFactory_LockServer(cf, FALSE));
+    assert_hr(S_FALSE, can_unload_now()); /* the factory itself is still alive */
+    IClassFactory_Release(cf);
+    assert_hr(S_OK, can_unload_now());
+}
+
+static void test_unload_after_objects(void **state)
+{
+    IClassFactory *cf;
+    IBackgroundCopyManager *mgr;
+    IBackgroundCopyJob *job;
+    IEnumBackgroundCopyJobs *jobs;
+    IEnumBackgroundCopyFiles *files;
+    IBackgroundCopyFile *file;
+    IBackgroundCopyError *err;
+    WCHAR src[MAX_PATH], local[MAX_PATH], missing[MAX_PATH];
+    GUID id;
+
+    (void)state;
+    expect_unloadable();
+
+    /* The manager. */
+    cf = factory();
+    assert_hr(S_OK, IClassFactory_CreateInstance(cf, NULL, &IID_IBackgroundCopyManager, (void **)&mgr));
+    IClassFactory_Release(cf);
+    assert_hr(S_FALSE, can_unload_now());
+    IBackgroundCopyManager_Release(mgr);
+    assert_hr(S_OK, can_unload_now());
+
+    /* A job lives on in the manager's list after every interface is
+     * released (as BITS jobs do): the DLL must stay. */
+    mgr = tu_manager();
+    job = tu_create_job(mgr, L"lingering", &id);
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(mgr);
+    assert_hr(S_FALSE, can_unload_now());
+    mgr = tu_manager();
+    assert_hr(S_OK, IBackgroundCopyManager_GetJob(mgr, &id, &job));
+    assert_hr(S_OK, IBackgroundCopyJob_Cancel(job));
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(mgr);
+    expect_unloadable();
+
+    /* A whole transfer with every kind of object, all released. */
+    tu_path(src, MAX_PATH, L"unload.src");
+    tu_path(local, MAX_PATH, L"unload.bin");
+    tu_make_file(src, 3 * TU_MB, 8);
+    mgr = tu_manager();
+    job = tu_create_job(mgr, L"objects", NULL);
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, src, local));
+    assert_hr(S_OK, IBackgroundCopyJob_EnumFiles(job, &files));
+    assert_hr(S_OK, IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL));
+    assert_hr(S_OK, IBackgroundCopyManager_EnumJobs(mgr, 0, &jobs));
+    assert_hr(S_OK, IBackgroundCopyJob_Resume(job));
+    assert_true(wait_for_state(job, BG_JOB_STATE_TRANSFERRED, TU_WAIT_MS));
+    assert_hr(S_OK, IBackgroundCopyJob_Complete(job));
+    assert_true(tu_files_equal(src, local));
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(mgr);
+    /* Each of these alone still holds the DLL. */
+    assert_hr(S_FALSE, can_unload_now());
+    IEnumBackgroundCopyJobs_Release(jobs);
+    assert_hr(S_FALSE, can_unload_now());
+    IEnumBackgroundCopyFiles_Release(files);
+    assert_hr(S_FALSE, can_unload_now());
+    IBackgroundCopyFile_Release(file);
+    expect_unloadable();
+
+    /* An error object outlives its cancelled job and still holds the DLL. */
+    tu_path(missing, MAX_PATH, L"unload-missing.src");
+    mgr = tu_manager();
+    job = tu_create_job(mgr, L"error", NULL);
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, missing, local));
+    assert_hr(S_OK, IBackgroundCopyJob_Resume(job));
+    assert_int_equal(tu_wait_settled(job, TU_WAIT_MS), BG_JOB_STATE_ERROR);
+    assert_hr(S_OK, IBackgroundCopyJob_GetError(job, &err));
+    assert_hr(S_OK, IBackgroundCopyJob_Cancel(job));
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(mgr);
+    assert_hr(S_FALSE, can_unload_now());
+    IBackgroundCopyError_Release(err);
+    expect_unloadable();
+
+    DeleteFileW(src);
+    DeleteFileW(local);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_registration_values),
+        cmocka_unit_test(test_activation_sta_mta),
+        cmocka_unit_test(test_class_factory),
+        cmocka_unit_test(test_lock_server),
+        cmocka_unit_test_teardown(test_unload_after_objects, tu_cancel_all_jobs),
+        cmocka_unit_test(test_unregister_register),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
