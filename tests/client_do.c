@@ -1,7 +1,9 @@
 /* A Delivery Optimization client written only against the DO-native
  * declarations (IDOManager, IDODownload, DODownloadProperty,
  * DO_DOWNLOAD_STATUS, DO_E_*): it downloads a file through IDOManager,
- * printing the status as it goes, and checks the result.
+ * then a set of ranges of it (DO_DOWNLOAD_RANGES_INFO, one running to the
+ * end with DO_LENGTH_TO_EOF), printing the status as it goes, and checks
+ * the results (ranges land at their own offsets of the local file).
  *
  * Usage: client_do [source-url local-path]. Without arguments it makes its
  * own source file in %BITSDO_TEST_DATA% (or %TEMP%) and downloads it from a
@@ -127,7 +129,50 @@ static BOOL same_files(const WCHAR *a, const WCHAR *b)
     return same;
 }
 
-static int run(const WCHAR *url, const WCHAR *local, const WCHAR *src)
+/* Two ranges, the second to the end of the file. */
+static const struct {
+    UINT RangeCount;
+    DO_DOWNLOAD_RANGE Ranges[2];
+} two_ranges = {2, {{100, 1000}, {SOURCE_SIZE - 500, DO_LENGTH_TO_EOF}}};
+#define RANGES_BYTES 1500u
+
+static unsigned char *read_file(const WCHAR *path, DWORD *size)
+{
+    HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    unsigned char *buf = NULL;
+    DWORD got;
+
+    if (h == INVALID_HANDLE_VALUE)
+        return NULL;
+    *size = GetFileSize(h, NULL);
+    if (*size != INVALID_FILE_SIZE && (buf = malloc(*size + 1)) &&
+        (!ReadFile(h, buf, *size, &got, NULL) || got != *size)) {
+        free(buf);
+        buf = NULL;
+    }
+    CloseHandle(h);
+    return buf;
+}
+
+/* A new local file with the ranges at their offsets: source bytes inside
+ * them, zeros between, ending where the last range ends. */
+static BOOL ranges_right(const WCHAR *src, const WCHAR *local)
+{
+    DWORD ns = 0, nl = 0, i;
+    unsigned char *a = read_file(src, &ns), *b = read_file(local, &nl);
+    BOOL ok = a && b && ns == SOURCE_SIZE && nl == SOURCE_SIZE;
+
+    for (i = 0; ok && i < nl; i++) {
+        BOOL inside = (i >= 100 && i < 1100) || i >= SOURCE_SIZE - 500;
+        ok = b[i] == (inside ? a[i] : 0);
+    }
+    free(a);
+    free(b);
+    return ok;
+}
+
+static int run(const WCHAR *url, const WCHAR *local, const WCHAR *src,
+               const DO_DOWNLOAD_RANGES_INFO *ranges)
 {
     IDOManager *mgr = NULL;
     IDODownload *d = NULL;
@@ -151,7 +196,7 @@ static int run(const WCHAR *url, const WCHAR *local, const WCHAR *src)
     }
     IDODownload_GetStatus(d, &s);
     print_status("created", &s);
-    if (FAILED(hr = IDODownload_Start(d, NULL))) {
+    if (FAILED(hr = IDODownload_Start(d, ranges))) {
         printf("client_do: Start failed: 0x%08lx\n", (unsigned long)hr);
         goto done;
     }
@@ -177,7 +222,8 @@ static int run(const WCHAR *url, const WCHAR *local, const WCHAR *src)
     print_status("finalized", &s);
     ok = s.State == DODownloadState_Finalized &&
          IDODownload_Start(d, NULL) == DO_E_INVALID_STATE &&
-         (!src || same_files(src, local));
+         (!ranges || (s.BytesTotal == RANGES_BYTES && s.BytesTransferred == RANGES_BYTES)) &&
+         (!src || (ranges ? ranges_right(src, local) : same_files(src, local)));
     if (!ok)
         printf("client_do: the result is wrong\n");
 done:
@@ -196,9 +242,15 @@ int main(int argc, char **argv)
     if (argc == 3) {
         MultiByteToWideChar(CP_ACP, 0, argv[1], -1, url, ARRAYSIZE(url));
         MultiByteToWideChar(CP_ACP, 0, argv[2], -1, local, ARRAYSIZE(local));
-        ok = run(url, local, NULL);
+        ok = run(url, local, NULL, NULL);
     } else if (make_source(dir, ARRAYSIZE(dir), src, url, local)) {
-        ok = run(url, local, src);
+        ok = run(url, local, src, NULL);
+        if (ok) {
+            swprintf(local, MAX_PATH, L"%ls\\ranges.bin", dir);
+            DeleteFileW(local);
+            printf("client_do: now two ranges of it\n");
+            ok = run(url, local, src, (const DO_DOWNLOAD_RANGES_INFO *)&two_ranges);
+        }
     } else {
         printf("client_do: cannot make the source file\n");
         ok = 0;

@@ -293,7 +293,7 @@ static void test_start_errors(void **state)
 {
     IDODownload *d = new_download();
     WCHAR local[MAX_PATH];
-    struct { UINT count; DO_DOWNLOAD_RANGE r[1]; } ranges = {1, {{0, 10}}};
+    struct { UINT count; DO_DOWNLOAD_RANGE r[1]; } ranges = {1, {{0, 0}}}; /* zero length */
 
     (void)state;
     tu_path(local, ARRAYSIZE(local), L"errors.out");
@@ -304,7 +304,7 @@ static void test_start_errors(void **state)
     assert_hr(S_OK, set_bool(d, DODownloadProperty_IntegrityCheckMandatory, TRUE));
     assert_hr(DO_E_INTEGRITYCHECKINFO_UNSPECIFIED, IDODownload_Start(d, NULL));
     assert_hr(S_OK, set_bool(d, DODownloadProperty_IntegrityCheckMandatory, FALSE));
-    assert_hr(E_NOTIMPL, IDODownload_Start(d, (const DO_DOWNLOAD_RANGES_INFO *)&ranges));
+    assert_hr(DO_E_INVALID_RANGE, IDODownload_Start(d, (const DO_DOWNLOAD_RANGES_INFO *)&ranges));
     assert_int_equal(status_of(d).State, DODownloadState_Created);
     assert_hr(DO_E_INVALID_STATE, IDODownload_Pause(d));
     assert_hr(DO_E_INVALID_STATE, IDODownload_Finalize(d));

@@ -94,6 +94,24 @@ static DODownloadState do_state_locked(bitsdo_job *job)
     }
 }
 
+/* The engine speaks BG_E_*; where DO has its own code for the same
+ * thing, a DO caller hears that. */
+static HRESULT do_error(HRESULT hr)
+{
+    switch (hr) {
+    case BITSDO_BG_E_INVALID_RANGE:
+        return BITSDO_DO_E_INVALID_RANGE;
+    case BITSDO_BG_E_OVERLAPPING_RANGES:
+        return BITSDO_DO_E_OVERLAPPING_RANGES;
+    case BITSDO_BG_E_INSUFFICIENT_RANGE_SUPPORT:
+        return BITSDO_DO_E_INSUFFICIENT_RANGE_SUPPORT;
+    case BITSDO_BG_E_INVALID_STATE:
+        return BITSDO_DO_E_INVALID_STATE;
+    default:
+        return hr;
+    }
+}
+
 static void read_status(bitsdo_job *job, DO_DOWNLOAD_STATUS *status)
 {
     bitsdo_progress p;
@@ -102,7 +120,7 @@ static void read_status(bitsdo_job *job, DO_DOWNLOAD_STATUS *status)
     AcquireSRWLockShared(&job->lock);
     status->State = do_state_locked(job);
     if (job->rec.state == BITSDO_STATE_ERROR || job->rec.state == BITSDO_STATE_TRANSIENT_ERROR)
-        status->Error = job->rec.error_hr;
+        status->Error = do_error(job->rec.error_hr);
     else
         status->Error = S_OK;
     status->ExtendedError = S_OK;
@@ -307,8 +325,30 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
     DODownloadState state;
     HRESULT hr;
 
-    if (ranges)
-        return E_NOTIMPL; /* ranged DO downloads are not implemented yet */
+    bitsdo_range *wanted = NULL;
+    uint32_t count = 0, i;
+
+    /* Ranges (DO_DOWNLOAD_RANGES_INFO): RangeCount 0 asks for the whole
+     * file, some ranges for just those, written at their own offsets of
+     * the local file; NULL resumes with what was asked before (and, on a
+     * first Start, asks for the whole file, as Start(NULL) always did).
+     * Another Start with ranges on a Transferred download fetches those
+     * too: Transferred -> Transferring -> Transferred. */
+    if (ranges && ranges->RangeCount) {
+        count = ranges->RangeCount;
+        if (count > BITSDO_MAX_RANGES_PER_FILE)
+            return BITSDO_DO_E_INVALID_RANGE;
+        if (!(wanted = malloc(count * sizeof(*wanted))))
+            return E_OUTOFMEMORY;
+        for (i = 0; i < count; i++) {
+            wanted[i].offset = ranges->Ranges[i].Offset;
+            wanted[i].length = ranges->Ranges[i].Length;
+        }
+        if (FAILED(hr = bitsdo_ranges_check(wanted, count))) {
+            free(wanted);
+            return do_error(hr);
+        }
+    }
 
     /* The first Start claims the download (started) under the lock, so two
      * concurrent Starts never add the file twice. */
@@ -319,6 +359,8 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
     mandatory = ctx->integrity_mandatory;
     if (state == DODownloadState_Finalized || state == DODownloadState_Aborted)
         hr = BITSDO_DO_E_INVALID_STATE;
+    else if (started && ranges && state == DODownloadState_Transferring)
+        hr = BITSDO_DO_E_INVALID_STATE; /* new ranges only between transfers */
     else if (started)
         hr = S_OK;
     else if (!ctx->uri)
@@ -337,12 +379,21 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
 
     if (!started) {
         if (FAILED(hr = make_parent_dirs(local)) ||
-            FAILED(hr = bitsdo_job_add_file(job, uri, local, NULL, 0))) {
+            FAILED(hr = bitsdo_job_add_file(job, uri, local, wanted, count))) {
             AcquireSRWLockExclusive(&job->lock);
             ctx->started = FALSE;
             ReleaseSRWLockExclusive(&job->lock);
+            hr = do_error(hr);
             goto done;
         }
+    } else if (ranges) {
+        /* More ranges (or the whole file) for the download's one file. */
+        if (FAILED(hr = bitsdo_job_add_ranges(job, 0, wanted, count))) {
+            hr = do_error(hr);
+            goto done;
+        }
+        if (hr == S_OK && state == DODownloadState_Transferred)
+            state = DODownloadState_Transferring;
     }
     if (state == DODownloadState_Transferred) {
         hr = S_OK; /* every byte asked for is in already */
@@ -355,6 +406,7 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
     }
     hr = blocking ? wait_blocking(job) : S_OK;
 done:
+    free(wanted);
     free(uri);
     free(local);
     return hr;
@@ -493,14 +545,32 @@ static HRESULT WINAPI dodownload_GetProperty(IDODownload *iface, DODownloadPrope
         V_UNKNOWN(out) = notify; /* the reference is the caller's */
         return S_OK;
     }
-    case DODownloadProperty_ContentId:
-    case DODownloadProperty_StreamInterface:
+    case DODownloadProperty_HttpStatusCode:
     case DODownloadProperty_HttpRedirectionTarget:
     case DODownloadProperty_HttpResponseHeaders:
-    case DODownloadProperty_HttpServerIPAddress:
-    case DODownloadProperty_HttpStatusCode:
-        /* Never set (they cannot be: see SetProperty), and no HTTP reply
-         * has been seen by this download's transport. */
+    case DODownloadProperty_HttpServerIPAddress: {
+        /* What the HTTP transport saw of the last response (after any
+         * redirects); E_NOT_SET before one (or for a file:// download). */
+        const bitsdo_http_seen *seen = &job->http_seen;
+        AcquireSRWLockShared(&job->lock);
+        if (!seen->status) {
+            hr = E_NOT_SET;
+        } else if (id == DODownloadProperty_HttpStatusCode) {
+            V_VT(out) = VT_UI4;
+            V_UI4(out) = seen->status;
+            hr = S_OK;
+        } else {
+            hr = bstr_out(id == DODownloadProperty_HttpRedirectionTarget ? seen->redirect
+                          : id == DODownloadProperty_HttpResponseHeaders ? seen->headers
+                                                                         : seen->server_ip,
+                          out);
+        }
+        ReleaseSRWLockShared(&job->lock);
+        return hr;
+    }
+    case DODownloadProperty_ContentId:
+    case DODownloadProperty_StreamInterface:
+        /* Never set (they cannot be: see SetProperty). */
         return E_NOT_SET;
     default:
         break;
@@ -846,6 +916,8 @@ HRESULT bitsdo_dodownload_new(IDODownload **out)
         free(ctx);
         return hr;
     }
+    /* DO writes a range at its own offset of the local file (fetch.h). */
+    job->ranges_in_place = TRUE;
     /* From here the job owns ctx (freed by do_release). */
     hr = bitsdo_dodownload_create(job, &IID_IDODownload, (void **)out);
     if (FAILED(hr))

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "errors.h"
+#include "file_do.h"
 #include "names.h"
 #include "wstr.h"
 
@@ -12,6 +13,7 @@ typedef struct bitsdo_file_object {
     LONG refs;
     bitsdo_job *job;
     bitsdo_file_rec *file; /* owned by job->rec, valid while we hold the job */
+    bitsdo_file_do dofile; /* IDeliveryOptimizationFile, File2 */
 } bitsdo_file_object;
 
 static bitsdo_file_object *impl_from_IBackgroundCopyFile5(IBackgroundCopyFile5 *iface)
@@ -27,6 +29,16 @@ static HRESULT WINAPI file_QueryInterface(IBackgroundCopyFile5 *iface, REFIID ri
         IsEqualIID(riid, &IID_IBackgroundCopyFile2) || IsEqualIID(riid, &IID_IBackgroundCopyFile3) ||
         IsEqualIID(riid, &IID_IBackgroundCopyFile4) || IsEqualIID(riid, &IID_IBackgroundCopyFile5)) {
         *out = iface;
+        IBackgroundCopyFile5_AddRef(iface);
+        return S_OK;
+    }
+    if (IsEqualIID(riid, &IID_IDeliveryOptimizationFile)) {
+        *out = &impl_from_IBackgroundCopyFile5(iface)->dofile.IDeliveryOptimizationFile_iface;
+        IBackgroundCopyFile5_AddRef(iface);
+        return S_OK;
+    }
+    if (IsEqualIID(riid, &IID_IDeliveryOptimizationFile2)) {
+        *out = &impl_from_IBackgroundCopyFile5(iface)->dofile.IDeliveryOptimizationFile2_iface;
         IBackgroundCopyFile5_AddRef(iface);
         return S_OK;
     }
@@ -260,6 +272,7 @@ HRESULT bitsdo_file_object_create(bitsdo_job *job, uint32_t index, IBackgroundCo
     object->IBackgroundCopyFile5_iface.lpVtbl = &file_vtbl;
     object->refs = 1;
     object->job = job;
+    bitsdo_file_do_init(&object->dofile, (IUnknown *)&object->IBackgroundCopyFile5_iface, job, object->file);
     bitsdo_job_addref(job);
     bitsdo_module_addref();
     *out = (IBackgroundCopyFile *)&object->IBackgroundCopyFile5_iface;

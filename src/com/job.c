@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "errors.h"
+#include "job_do.h"
 #include "job_http.h"
 #include "names.h"
 #include "transport_http.h"
@@ -23,6 +24,7 @@
 typedef struct bitsdo_job_object {
     IBackgroundCopyJob5 IBackgroundCopyJob5_iface;
     bitsdo_job_http http;       /* IBackgroundCopyJobHttpOptions */
+    bitsdo_job_do dojob;        /* IDeliveryOptimizationJob, Job2 */
     LONG refs;
     bitsdo_job *job;
 } bitsdo_job_object;
@@ -50,6 +52,16 @@ static HRESULT WINAPI job_QueryInterface(IBackgroundCopyJob5 *iface, REFIID riid
     }
     if (IsEqualIID(riid, &IID_IBackgroundCopyJobHttpOptions)) {
         *out = &impl_from_IBackgroundCopyJob5(iface)->http.IBackgroundCopyJobHttpOptions_iface;
+        IBackgroundCopyJob5_AddRef(iface);
+        return S_OK;
+    }
+    if (IsEqualIID(riid, &IID_IDeliveryOptimizationJob)) {
+        *out = &impl_from_IBackgroundCopyJob5(iface)->dojob.IDeliveryOptimizationJob_iface;
+        IBackgroundCopyJob5_AddRef(iface);
+        return S_OK;
+    }
+    if (IsEqualIID(riid, &IID_IDeliveryOptimizationJob2)) {
+        *out = &impl_from_IBackgroundCopyJob5(iface)->dojob.IDeliveryOptimizationJob2_iface;
         IBackgroundCopyJob5_AddRef(iface);
         return S_OK;
     }
@@ -640,15 +652,39 @@ static HRESULT WINAPI job_ReplaceRemotePrefix(IBackgroundCopyJob5 *iface, LPCWST
 
 /* Ranged downloads belong to the Delivery Optimization work; until the
  * transports write ranges, this says so. */
+HRESULT bitsdo_job_add_file_ranges(bitsdo_job *job, LPCWSTR remote, LPCWSTR local, DWORD count,
+                                   const BG_FILE_RANGE *ranges)
+{
+    bitsdo_range *copy;
+    DWORD type, i;
+    HRESULT hr;
+
+    if (!remote || !local || !count || !ranges)
+        return E_INVALIDARG;
+    AcquireSRWLockShared(&job->lock);
+    type = job->rec.type;
+    ReleaseSRWLockShared(&job->lock);
+    if (type != BG_JOB_TYPE_DOWNLOAD)
+        return E_NOTIMPL; /* ranges are for download jobs only */
+    if (count > BITSDO_MAX_RANGES_PER_FILE)
+        return BITSDO_BG_E_TOO_MANY_RANGES_IN_FILE;
+    if (!(copy = malloc(count * sizeof(*copy))))
+        return E_OUTOFMEMORY;
+    for (i = 0; i < count; i++) {
+        copy[i].offset = ranges[i].InitialOffset;
+        copy[i].length = ranges[i].Length;
+    }
+    /* Written to the local file one after the other in the order given
+     * (fetch.h); the total is the sum of the lengths. */
+    hr = bitsdo_job_add_file(job, remote, local, copy, count);
+    free(copy);
+    return hr;
+}
+
 static HRESULT WINAPI job_AddFileWithRanges(IBackgroundCopyJob5 *iface, LPCWSTR remote, LPCWSTR local,
                                             DWORD count, BG_FILE_RANGE ranges[])
 {
-    (void)iface;
-    (void)remote;
-    (void)local;
-    (void)count;
-    (void)ranges;
-    return E_NOTIMPL;
+    return bitsdo_job_add_file_ranges(job_of(iface), remote, local, count, ranges);
 }
 
 #define VALID_ACL_FLAGS (BG_COPY_FILE_OWNER | BG_COPY_FILE_GROUP | BG_COPY_FILE_DACL | BG_COPY_FILE_SACL)
@@ -894,6 +930,7 @@ HRESULT bitsdo_job_object_create(bitsdo_job *job, REFIID riid, void **out)
     object->refs = 1;
     object->job = job;
     bitsdo_job_http_init(&object->http, (IUnknown *)&object->IBackgroundCopyJob5_iface, job);
+    bitsdo_job_do_init(&object->dojob, (IUnknown *)&object->IBackgroundCopyJob5_iface, job);
     bitsdo_job_addref(job);
     bitsdo_module_addref();
     hr = IBackgroundCopyJob5_QueryInterface(&object->IBackgroundCopyJob5_iface, riid, out);

@@ -22,6 +22,10 @@ HRESULT bitsdo_manager_create(REFIID riid, void **out);
 
 /* job.c: a COM view of an engine job (takes its own reference). */
 HRESULT bitsdo_job_object_create(bitsdo_job *job, REFIID riid, void **out);
+/* IBackgroundCopyJob3::AddFileWithRanges and IDeliveryOptimizationJob's:
+ * checks and adds a ranged file (written packed, in the order given). */
+HRESULT bitsdo_job_add_file_ranges(bitsdo_job *job, LPCWSTR remote, LPCWSTR local, DWORD count,
+                                   const BG_FILE_RANGE *ranges);
 /* notify.c: how BITS-style jobs deliver engine events to
  * IBackgroundCopyCallback / Callback2 and the notify command line. */
 extern const bitsdo_job_events bitsdo_bits_events;

@@ -111,6 +111,7 @@ static void bitsdo__file_free(bitsdo_file_rec *f)
     free(f->temp_name);
     free(f->ranges);
     free(f->validator);
+    free(f->file_id);
     free(f);
 }
 

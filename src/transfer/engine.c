@@ -173,6 +173,9 @@ void bitsdo_job_release(bitsdo_job *job)
     if (job->worker)
         CloseHandle(job->worker);
     CloseHandle(job->wake);
+    free(job->http_seen.headers);
+    free(job->http_seen.redirect);
+    free(job->http_seen.server_ip);
     bitsdo_job_rec_free(&job->rec);
     free(impl_from_job(job));
     InterlockedDecrement(&live_jobs);
@@ -580,6 +583,53 @@ HRESULT bitsdo_job_check_names(const WCHAR *remote, const WCHAR *local)
     return dir_exists(local) ? S_OK : E_INVALIDARG;
 }
 
+static int range_cmp(const void *a, const void *b)
+{
+    const bitsdo_range *x = *(const bitsdo_range *const *)a, *y = *(const bitsdo_range *const *)b;
+
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return x < y ? -1 : x > y; /* keep the caller's order for equal offsets */
+}
+
+HRESULT bitsdo_ranges_check(const bitsdo_range *ranges, uint32_t count)
+{
+    const bitsdo_range **sorted;
+    HRESULT hr = S_OK;
+    uint32_t i;
+
+    if (!ranges || !count)
+        return E_INVALIDARG;
+    if (count > BITSDO_MAX_RANGES_PER_FILE)
+        return BITSDO_BG_E_TOO_MANY_RANGES_IN_FILE;
+    for (i = 0; i < count; i++) {
+        if (ranges[i].offset == BG_LENGTH_TO_EOF)
+            return BITSDO_BG_E_INVALID_RANGE;
+        if (ranges[i].length != BG_LENGTH_TO_EOF && ranges[i].length > BG_LENGTH_TO_EOF - ranges[i].offset)
+            return BITSDO_BG_E_INVALID_RANGE; /* its end does not fit in 64 bits */
+    }
+    if (!(sorted = malloc(count * sizeof(*sorted))))
+        return E_OUTOFMEMORY;
+    for (i = 0; i < count; i++)
+        sorted[i] = &ranges[i];
+    qsort(sorted, count, sizeof(*sorted), range_cmp);
+    /* Sorted by offset, two ranges overlap when one starts before the
+     * previous one ends, or at its very offset (a duplicate). */
+    for (i = 1; i < count && hr == S_OK; i++) {
+        const bitsdo_range *prev = sorted[i - 1];
+        if (sorted[i]->offset == prev->offset || prev->length == BG_LENGTH_TO_EOF ||
+            sorted[i]->offset < prev->offset + prev->length)
+            hr = BITSDO_BG_E_OVERLAPPING_RANGES;
+    }
+    free(sorted);
+    if (hr != S_OK)
+        return hr;
+    for (i = 0; i < count; i++)
+        if (!ranges[i].length)
+            return BITSDO_BG_E_INVALID_RANGE;
+    return S_OK;
+}
+
 HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *local,
                             const bitsdo_range *ranges, uint32_t range_count)
 {
@@ -587,6 +637,8 @@ HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *l
     HRESULT hr;
 
     if (FAILED(hr = bitsdo_job_check_names(remote, local)))
+        return hr;
+    if (range_count && FAILED(hr = bitsdo_ranges_check(ranges, range_count)))
         return hr;
 
     AcquireSRWLockExclusive(&job->op_lock);
@@ -599,6 +651,74 @@ HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *l
     if (FAILED(hr)) {
         job->rec.state = before;
         goto done;
+    }
+    note_modified(job);
+    if (bitsdo_state_is_active(job->rec.state))
+        ensure_worker(job);
+done:
+    ReleaseSRWLockExclusive(&job->lock);
+    ReleaseSRWLockExclusive(&job->op_lock);
+    return hr;
+}
+
+HRESULT bitsdo_job_add_ranges(bitsdo_job *job, uint32_t index, const bitsdo_range *ranges,
+                              uint32_t range_count)
+{
+    bitsdo_range *all = NULL;
+    bitsdo_file_rec *file;
+    uint32_t old, i;
+    uint64_t total = 0;
+    HRESULT hr;
+
+    AcquireSRWLockExclusive(&job->op_lock);
+    AcquireSRWLockExclusive(&job->lock);
+    if (index >= job->rec.file_count) {
+        hr = E_INVALIDARG;
+        goto done;
+    }
+    file = job->rec.files[index];
+    old = file->range_count;
+    if (bitsdo_state_is_active(job->rec.state) || job->fetch) {
+        hr = BITSDO_BG_E_INVALID_STATE;
+        goto done;
+    }
+    if (!file->ranges) {
+        hr = S_FALSE; /* the whole file is asked for already */
+        goto done;
+    }
+    if (range_count) {
+        if (old > BITSDO_MAX_RANGES_PER_FILE - range_count) {
+            hr = BITSDO_BG_E_TOO_MANY_RANGES_IN_FILE;
+            goto done;
+        }
+        if (!(all = malloc((size_t)(old + range_count) * sizeof(*all)))) {
+            hr = E_OUTOFMEMORY;
+            goto done;
+        }
+        memcpy(all, file->ranges, old * sizeof(*all));
+        memcpy(all + old, ranges, range_count * sizeof(*all));
+        if (FAILED(hr = bitsdo_ranges_check(all, old + range_count))) {
+            free(all);
+            goto done;
+        }
+    }
+    if (FAILED(hr = apply(job, BITSDO_OP_ADD_FILE))) {
+        free(all);
+        goto done;
+    }
+    free(file->ranges);
+    file->ranges = all;
+    file->range_count = all ? old + range_count : 0;
+    if (!all) {
+        /* From ranges to the whole file: it starts over. */
+        bitsdo_counters_set_bytes(&job->rec.counters, &file->counters, 0);
+        bitsdo_counters_set_size(&job->rec.counters, &file->counters, BITSDO_SIZE_UNKNOWN);
+    } else {
+        /* The bytes of the old ranges stay counted; the new total is known
+         * unless a range runs to the end (then the next fetch resolves it). */
+        for (i = 0; i < file->range_count && total != BITSDO_SIZE_UNKNOWN; i++)
+            total = all[i].length == BG_LENGTH_TO_EOF ? BITSDO_SIZE_UNKNOWN : total + all[i].length;
+        bitsdo_counters_set_size(&job->rec.counters, &file->counters, total);
     }
     note_modified(job);
     if (bitsdo_state_is_active(job->rec.state))
@@ -678,7 +798,7 @@ HRESULT bitsdo_job_cancel(bitsdo_job *job)
 
 /* Moves a finished temp file to its final name: only a file whose every byte
  * was counted, and whose size on disk agrees, ever gets there. */
-static HRESULT commit_file(bitsdo_file_rec *file)
+static HRESULT commit_file(bitsdo_file_rec *file, BOOL in_place)
 {
     WIN32_FILE_ATTRIBUTE_DATA data;
     uint64_t total, done, size;
@@ -702,7 +822,10 @@ static HRESULT commit_file(bitsdo_file_rec *file)
     if (!GetFileAttributesExW(temp, GetFileExInfoStandard, &data))
         return HRESULT_FROM_WIN32(GetLastError());
     size = ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
-    if (!file->ranges && size != total)
+    /* Whole files and packed ranges: exactly the counted bytes. Ranges in
+     * place: the file holds them at their offsets, and whatever the local
+     * file had around them (see fetch.c). */
+    if (file->ranges && in_place ? size < total : size != total)
         return S_FALSE;
     SetFileAttributesW(temp, FILE_ATTRIBUTE_NORMAL);
     if (!MoveFileExW(temp, (const WCHAR *)file->local_name,
@@ -736,7 +859,7 @@ HRESULT bitsdo_job_complete(bitsdo_job *job)
      * acknowledged. A rename failure leaves the job as it was. */
     for (i = 0; i < job->rec.file_count; i++) {
         bitsdo_file_rec *file = job->rec.files[i];
-        file_hr = commit_file(file);
+        file_hr = commit_file(file, job->ranges_in_place);
         if (FAILED(file_hr)) {
             /* The job stays as it was: let its worker carry on if it ran. */
             AcquireSRWLockExclusive(&job->lock);

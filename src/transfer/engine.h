@@ -47,6 +47,16 @@ typedef struct bitsdo_job_events {
     void (*release)(bitsdo_job *job);  /* the job is being freed */
 } bitsdo_job_events;
 
+/* What the HTTP transport saw of the final response (after redirects) of
+ * the last request it made for the job, for DO's read-only Http*
+ * properties. In memory only; guarded by the job's lock. */
+typedef struct bitsdo_http_seen {
+    DWORD status;              /* 0 until a response arrived */
+    WCHAR *headers;            /* the response head, CRLF lines, or NULL */
+    WCHAR *redirect;           /* the URL redirected to, NULL if none */
+    WCHAR *server_ip;          /* the server's address as text, or NULL */
+} bitsdo_http_seen;
+
 struct bitsdo_job {
     LONG refs;
     SRWLOCK lock;              /* guards rec and the fields below */
@@ -62,6 +72,9 @@ struct bitsdo_job {
     BOOL in_list;              /* still in the manager's list */
     struct bitsdo_fetch *fetch;/* the transfer under way, for abort */
     ULONGLONG last_progress;   /* GetTickCount64 of the last byte moved */
+    bitsdo_http_seen http_seen;
+    BOOL ranges_in_place;      /* DO downloads: a range's bytes go to its own
+                                * offset in the local file (BITS packs them) */
     bitsdo_list_entry entry;   /* in the process-wide list */
 };
 
@@ -90,10 +103,27 @@ LONG bitsdo_job_live_count(void);
  * folder exists): S_OK or E_INVALIDARG. */
 HRESULT bitsdo_job_check_names(const WCHAR *remote, const WCHAR *local);
 
+/* Checks byte ranges as AddFileWithRanges documents: E_INVALIDARG for
+ * none (or NULL), BG_E_TOO_MANY_RANGES_IN_FILE past the limit,
+ * BG_E_INVALID_RANGE for an offset of BG_LENGTH_TO_EOF or an end past
+ * 2^64, BG_E_OVERLAPPING_RANGES when two ranges share a byte or an offset
+ * (checked on the ranges sorted by offset, so a zero-length range at the
+ * offset of another counts as overlapping, as documented), then
+ * BG_E_INVALID_RANGE for a zero length. */
+HRESULT bitsdo_ranges_check(const bitsdo_range *ranges, uint32_t count);
+
 /* Caller operations, each with the documented result. */
+/* ranges are checked with bitsdo_ranges_check when range_count is not 0. */
 HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *local,
                             const bitsdo_range *ranges, uint32_t range_count);
 HRESULT bitsdo_job_resume(bitsdo_job *job);
+/* Gives file `index` a new set of ranges (NULL/0: the whole file), for a
+ * DO download started again on other ranges. The ranges already asked for
+ * are kept in front of the new ones (their bytes stay counted), so the new
+ * ones may not overlap them. A TRANSFERRED job goes back to QUEUED, like
+ * AddFile. The job must not be transferring (BG_E_INVALID_STATE). */
+HRESULT bitsdo_job_add_ranges(bitsdo_job *job, uint32_t index, const bitsdo_range *ranges,
+                              uint32_t range_count);
 HRESULT bitsdo_job_suspend(bitsdo_job *job);
 HRESULT bitsdo_job_cancel(bitsdo_job *job);
 HRESULT bitsdo_job_complete(bitsdo_job *job);

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "DeliveryOptimization.h"
 #include "errors.h"
@@ -37,7 +38,9 @@ HRESULT bitsdo_fetch_restart(bitsdo_fetch *f)
 {
     HRESULT hr;
 
-    if (FAILED(hr = truncate_temp(f->temp, 0))) {
+    /* Ranges in place: the bytes around the ranges are the local file's and
+     * stay; the ranges are simply written again. */
+    if ((!f->ranges || !f->in_place) && FAILED(hr = truncate_temp(f->temp, 0))) {
         f->error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
         return hr;
     }
@@ -74,7 +77,9 @@ HRESULT bitsdo_fetch_write(bitsdo_fetch *f, UINT64 offset, const void *data, DWO
 
     if (bitsdo_fetch_stopped(f) || FAILED(bitsdo_sched_yield(&f->slot)))
         return E_ABORT;
-    if (total != BITSDO_SIZE_UNKNOWN && (offset > total || len > total - offset)) {
+    /* (A ranged file's offsets are temp-file offsets, not progress: the
+     * counters below refuse bytes past its total.) */
+    if (!f->ranges && total != BITSDO_SIZE_UNKNOWN && (offset > total || len > total - offset)) {
         /* More bytes than the file has: never let them near the result. */
         f->error_context = BG_ERROR_CONTEXT_REMOTE_FILE;
         f->transient = TRUE;
@@ -95,6 +100,84 @@ HRESULT bitsdo_fetch_write(bitsdo_fetch *f, UINT64 offset, const void *data, DWO
     }
     bitsdo__job_progress(f->job);
     return S_OK;
+}
+
+HRESULT bitsdo_fetch_range_size(bitsdo_fetch *f, UINT64 remote_size)
+{
+    UINT64 total = 0, len;
+    uint32_t i;
+
+    for (i = 0; i < f->range_count; i++) {
+        const bitsdo_range *r = &f->ranges[i];
+        len = r->length == BG_LENGTH_TO_EOF && r->offset < remote_size ? remote_size - r->offset
+                                                                          : r->length;
+        if (r->offset >= remote_size || len > remote_size - r->offset) {
+            f->error_context = BG_ERROR_CONTEXT_REMOTE_FILE;
+            f->transient = FALSE;
+            return BITSDO_BG_E_INVALID_RANGE;
+        }
+        total += len;
+    }
+    f->remote_size = remote_size;
+    return bitsdo_fetch_set_size(f, total);
+}
+
+HRESULT bitsdo_fetch_range_piece(const bitsdo_fetch *f, UINT64 pos, UINT64 *src, UINT64 *len,
+                                 UINT64 *dst)
+{
+    UINT64 packed = 0, n;
+    uint32_t i;
+
+    for (i = 0; i < f->range_count; i++) {
+        const bitsdo_range *r = &f->ranges[i];
+        if (r->length != BG_LENGTH_TO_EOF)
+            n = r->length;
+        else if (f->remote_size != BITSDO_SIZE_UNKNOWN)
+            n = f->remote_size > r->offset ? f->remote_size - r->offset : 0;
+        else
+            n = BITSDO_SIZE_UNKNOWN;
+        if (n == BITSDO_SIZE_UNKNOWN || pos - packed < n) {
+            *src = r->offset + (pos - packed);
+            *len = n == BITSDO_SIZE_UNKNOWN ? n : n - (pos - packed);
+            *dst = f->in_place ? *src : pos;
+            return S_OK;
+        }
+        packed += n;
+    }
+    return S_FALSE;
+}
+
+/* Ranges in place: a new temp file starts as a copy of the local file, so
+ * that what lies outside the ranges is left as the caller had it. */
+static HRESULT copy_local(const WCHAR *local, HANDLE temp)
+{
+    HANDLE src = CreateFileW(local, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                             OPEN_EXISTING, FILE_FLAG_SEQUENTIAL_SCAN, NULL);
+    HRESULT hr = S_OK;
+    DWORD got, put;
+    BYTE *buf;
+
+    if (src == INVALID_HANDLE_VALUE)
+        return GetLastError() == ERROR_FILE_NOT_FOUND ? S_OK : HRESULT_FROM_WIN32(GetLastError());
+    if (!(buf = malloc(65536))) {
+        CloseHandle(src);
+        return E_OUTOFMEMORY;
+    }
+    for (;;) {
+        if (!ReadFile(src, buf, 65536, &got, NULL)) {
+            hr = HRESULT_FROM_WIN32(GetLastError());
+            break;
+        }
+        if (!got)
+            break;
+        if (!WriteFile(temp, buf, got, &put, NULL) || put != got) {
+            hr = HRESULT_FROM_WIN32(GetLastError());
+            break;
+        }
+    }
+    free(buf);
+    CloseHandle(src);
+    return hr;
 }
 
 /* Creates and opens a new hidden BITxxxx.tmp in the destination's folder,
@@ -132,7 +215,8 @@ static HRESULT create_temp(const WCHAR *local, WCHAR *name, HANDLE *out)
 
 /* Opens the file's temp file, creating it on the first attempt. On return
  * *offset is how many bytes of it are kept for resuming. */
-static HRESULT open_temp(bitsdo_job *job, bitsdo_file_rec *file, HANDLE *out, UINT64 *offset)
+static HRESULT open_temp(bitsdo_job *job, bitsdo_file_rec *file, BOOL in_place, HANDLE *out,
+                         UINT64 *offset)
 {
     WCHAR name[MAX_PATH];
     const WCHAR *existing;
@@ -155,6 +239,11 @@ static HRESULT open_temp(bitsdo_job *job, bitsdo_file_rec *file, HANDLE *out, UI
     if (h == INVALID_HANDLE_VALUE) {
         if (FAILED(hr = create_temp((const WCHAR *)file->local_name, name, &h)))
             return hr;
+        if (in_place && FAILED(hr = copy_local((const WCHAR *)file->local_name, h))) {
+            CloseHandle(h);
+            DeleteFileW(name);
+            return hr;
+        }
         AcquireSRWLockExclusive(&job->lock);
         hr = bitsdo_set_wstr(&file->temp_name, (const bitsdo_wchar *)name);
         ReleaseSRWLockExclusive(&job->lock);
@@ -170,6 +259,13 @@ static HRESULT open_temp(bitsdo_job *job, bitsdo_file_rec *file, HANDLE *out, UI
 
     /* Keep what is both on disk and counted; drop anything after it. */
     counted = bitsdo__load64(&file->counters.bytes_transferred);
+    if (in_place) {
+        /* Ranges in place: the bytes are not a prefix; the uncounted ones
+         * are written again over whatever is there. */
+        *out = h;
+        *offset = counted;
+        return S_OK;
+    }
     if (!GetFileSizeEx(h, &size)) {
         hr = HRESULT_FROM_WIN32(GetLastError());
         CloseHandle(h);
@@ -206,19 +302,31 @@ HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
     bitsdo_wchar *remote;
     bitsdo_file_rec *file;
     uint64_t total, done;
+    BOOL no_memory;
     HRESULT hr;
 
     AcquireSRWLockShared(&job->lock);
     file = job->rec.files[index];
     remote = bitsdo_wcsdup(file->remote_name);
     f.slot.priority = job->rec.priority;
+    if (file->ranges && file->range_count &&
+        (f.ranges = malloc(file->range_count * sizeof(*f.ranges)))) {
+        memcpy(f.ranges, file->ranges, file->range_count * sizeof(*f.ranges));
+        f.range_count = file->range_count;
+    }
+    f.in_place = job->ranges_in_place && f.ranges;
+    no_memory = !remote || (file->range_count && !f.ranges);
     ReleaseSRWLockShared(&job->lock);
+    f.remote_size = BITSDO_SIZE_UNKNOWN;
     f.slot.gen = &job->run_gen;
     f.slot.my_gen = gen;
     *transient = FALSE;
     *error_context = BG_ERROR_CONTEXT_GENERAL_TRANSPORT;
-    if (!remote)
+    if (no_memory) {
+        free(remote);
+        free(f.ranges);
         return E_OUTOFMEMORY;
+    }
 
     f.job = job;
     f.file = file;
@@ -235,7 +343,7 @@ HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
     /* Wait for our turn before touching anything. */
     if (FAILED(hr = bitsdo_sched_enter(&f.slot)))
         goto done;
-    if (FAILED(hr = open_temp(job, file, &f.temp, &f.offset))) {
+    if (FAILED(hr = open_temp(job, file, f.in_place, &f.temp, &f.offset))) {
         *error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
         *transient = hr == HRESULT_FROM_WIN32(ERROR_DISK_FULL) ||
                      hr == HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION);
@@ -276,6 +384,7 @@ close:
     CloseHandle(f.temp);
 done:
     bitsdo_sched_leave(&f.slot);
+    free(f.ranges);
     free(remote);
     return hr;
 }

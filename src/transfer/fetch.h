@@ -31,6 +31,14 @@ typedef struct bitsdo_fetch {
      * another thread interrupts it (called with the job lock held). */
     void (*abort)(struct bitsdo_fetch *f);
     void *abort_ctx;
+    /* A file added with ranges (a copy taken when the fetch starts; NULL
+     * for a whole file). Its progress, `offset` and the counters, counts
+     * the bytes of the ranges in the order given; the transport asks
+     * bitsdo_fetch_range_piece where the next bytes come from and go. */
+    bitsdo_range *ranges;
+    uint32_t range_count;
+    BOOL in_place;              /* job->ranges_in_place */
+    UINT64 remote_size;         /* BITSDO_SIZE_UNKNOWN until the transport saw it */
 } bitsdo_fetch;
 
 typedef struct bitsdo_transport {
@@ -53,6 +61,25 @@ HRESULT bitsdo_fetch_set_size(bitsdo_fetch *f, UINT64 size);
 /* Writes len bytes at offset into the temp file and counts them. Bytes past
  * the known size are refused (E_FAIL with LOCAL_FILE context). */
 HRESULT bitsdo_fetch_write(bitsdo_fetch *f, UINT64 offset, const void *data, DWORD len);
+/* Ranged files. Where the bytes of a range go in the temp file:
+ *   BITS (packed, as AddFileWithRanges documents): one range after the
+ *     other in the order given, so the local file is exactly the ranges;
+ *   DO (in place): at the range's own offset; the temp file starts as a
+ *     copy of the local file, so the bytes outside the ranges are the
+ *     local file's (nothing, or zeros, for a new file).
+ * bitsdo_fetch_range_size: the remote file's size is known; resolves
+ * BG_LENGTH_TO_EOF lengths, sets the file's total to the sum of the range
+ * lengths (through bitsdo_fetch_set_size: S_FALSE means it restarted) and
+ * returns BG_E_INVALID_RANGE (error context REMOTE_FILE, not transient)
+ * when a range does not lie inside the remote file. */
+HRESULT bitsdo_fetch_range_size(bitsdo_fetch *f, UINT64 remote_size);
+/* The next piece at progress `pos`: remote offset *src, *len bytes
+ * (BITSDO_SIZE_UNKNOWN: to the end, while the remote size is unknown),
+ * and the temp-file offset *dst they are written at. S_FALSE when pos is
+ * past the last range. */
+HRESULT bitsdo_fetch_range_piece(const bitsdo_fetch *f, UINT64 pos, UINT64 *src, UINT64 *len,
+                                 UINT64 *dst);
+
 /* Throws away what is in the temp file and starts the file from 0. */
 HRESULT bitsdo_fetch_restart(bitsdo_fetch *f);
 

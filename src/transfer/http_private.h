@@ -118,6 +118,7 @@ const char *http_header(const http_response *r, const char *name);
  * own stream structure. */
 typedef struct http_stream {
     const struct http_wire *wire;
+    char peer[64]; /* the server's address as text, "" if the wire cannot tell */
 } http_stream;
 
 typedef struct http_wire {

@@ -783,6 +783,14 @@ again:
         x->basic_sent = TRUE;
         goto again;
     }
+    {
+        /* The address the connection went to (HttpServerIPAddress). */
+        struct sockaddr_storage sa;
+        int sa_len = sizeof(sa);
+        if (!getpeername(s->c->s, (struct sockaddr *)&sa, &sa_len))
+            getnameinfo((struct sockaddr *)&sa, sa_len, s->base.peer, sizeof(s->base.peer), NULL, 0,
+                        NI_NUMERICHOST);
+    }
     *out = &s->base;
     hr = S_OK;
 

@@ -525,6 +525,15 @@ static HRESULT wh_open(http_xfer *x, const http_url *url, const char *headers, h
     }
     s->has_length = resp->has_length && !resp->chunked;
     s->length = resp->length;
+    {
+        /* The address WinHTTP connected to (HttpServerIPAddress), if it says. */
+        WINHTTP_CONNECTION_INFO ci;
+        DWORD size = sizeof(ci);
+        ci.cbSize = sizeof(ci);
+        if (WinHttpQueryOption(s->request, WINHTTP_OPTION_CONNECTION_INFO, &ci, &size))
+            getnameinfo((struct sockaddr *)&ci.RemoteAddress, sizeof(ci.RemoteAddress), s->base.peer,
+                        sizeof(s->base.peer), NULL, 0, NI_NUMERICHOST);
+    }
     free(wtarget);
     free(wheaders);
     *out = &s->base;

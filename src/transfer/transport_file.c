@@ -43,6 +43,47 @@ static HRESULT fail(bitsdo_fetch *f, DWORD err)
     return HRESULT_FROM_WIN32(err);
 }
 
+/* A file added with ranges: each range read at its offset in the source
+ * (the packed or in-place placement is fetch.c's business). */
+static HRESULT ranges_fetch(bitsdo_fetch *f, HANDLE src, UINT64 size)
+{
+    UINT64 from, len, dst;
+    LARGE_INTEGER pos;
+    BYTE *buf;
+    DWORD got, want;
+    HRESULT hr;
+
+    if (FAILED(hr = bitsdo_fetch_range_size(f, size)))
+        return hr;
+    if (!(buf = malloc(CHUNK)))
+        return E_OUTOFMEMORY;
+    while ((hr = bitsdo_fetch_range_piece(f, f->offset, &from, &len, &dst)) == S_OK) {
+        if (bitsdo_fetch_stopped(f)) {
+            hr = E_ABORT;
+            break;
+        }
+        pos.QuadPart = (LONGLONG)from;
+        if (!SetFilePointerEx(src, pos, NULL, FILE_BEGIN)) {
+            hr = fail(f, GetLastError());
+            break;
+        }
+        want = len < CHUNK ? (DWORD)len : CHUNK;
+        if (!ReadFile(src, buf, want, &got, NULL)) {
+            hr = fail(f, GetLastError());
+            break;
+        }
+        if (!got) {
+            hr = fail(f, ERROR_HANDLE_EOF); /* the source shrank under us */
+            break;
+        }
+        if (FAILED(hr = bitsdo_fetch_write(f, dst, buf, got)))
+            break;
+        f->offset += got;
+    }
+    free(buf);
+    return hr == S_FALSE ? S_OK : hr;
+}
+
 static HRESULT file_fetch(bitsdo_fetch *f)
 {
     WCHAR path[MAX_PATH + 1];
@@ -85,6 +126,10 @@ static HRESULT file_fetch(bitsdo_fetch *f)
             goto done;
     }
     f->file->remote_mtime = mtime;
+    if (f->ranges) {
+        hr = ranges_fetch(f, src, size);
+        goto done;
+    }
     if (FAILED(hr = bitsdo_fetch_set_size(f, size)))
         goto done;
     offset = f->offset;

@@ -29,8 +29,7 @@
  *     response: the 200 body is the whole current file, written from
  *     byte 0, so this is always safe for whole-file downloads. Only a file
  *     fetched as explicit ranges could not be served that way:
- *     BG_E_INSUFFICIENT_RANGE_SUPPORT (not reachable while
- *     AddFileWithRanges is not implemented);
+ *     BG_E_INSUFFICIENT_RANGE_SUPPORT (see run_ranges for ranged files);
  *   - the size comes from the response (Content-Length, or Content-Range);
  *     no HEAD request is made. A chunked body's size is known at its end.
  *     A body delimited only by the connection closing cannot be told from
@@ -1119,6 +1118,7 @@ static HRESULT fail(http_xfer *x, HRESULT hr)
         return hr;
     }
     if (hr == BITSDO_BG_E_MISSING_FILE_SIZE || hr == BITSDO_BG_E_INSUFFICIENT_RANGE_SUPPORT ||
+        hr == BITSDO_BG_E_INVALID_RANGE ||
         hr == E_INVALIDARG || hr == E_NOTIMPL)
         return hr;
     if (hr == E_OUTOFMEMORY) {
@@ -1175,6 +1175,51 @@ static BOOL is_redirect(int status)
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+/* Keeps what the final response showed (status, head, redirect target,
+ * server address) in job->http_seen for the DO Http* properties. */
+static void record_seen(http_xfer *x, const WCHAR *url, int hops, const http_response *resp,
+                        const http_stream *s)
+{
+    bitsdo_job *job = x->f->job;
+    WCHAR *head, *redirect = NULL, *ip = NULL;
+    const char *p, *end;
+    size_t n = 3, len;
+    char *text, *o;
+
+    /* The compact head back to "Name: value" lines (see http_parse_head). */
+    for (p = resp->raw, end = resp->raw + resp->raw_len; p < end && *p; p += strlen(p) + 1)
+        n += strlen(p) + 2;
+    if (!(text = malloc(n)))
+        return;
+    o = text;
+    len = strlen(resp->raw);
+    memcpy(o, resp->raw, len);
+    o += len;
+    *o++ = '\r';
+    *o++ = '\n';
+    for (p = resp->raw + len + 1; p < end && *p;) {
+        const char *value = p + strlen(p) + 1;
+        o += sprintf(o, "%s: %s\r\n", p, value);
+        p = value + strlen(value) + 1;
+    }
+    *o = 0;
+    head = http_wide(text, strlen(text));
+    free(text);
+    if (hops)
+        redirect = wdup(url);
+    if (s->peer[0])
+        ip = http_wide(s->peer, strlen(s->peer));
+    AcquireSRWLockExclusive(&job->lock);
+    job->http_seen.status = (DWORD)resp->status;
+    free(job->http_seen.headers);
+    job->http_seen.headers = head;
+    free(job->http_seen.redirect);
+    job->http_seen.redirect = redirect;
+    free(job->http_seen.server_ip);
+    job->http_seen.server_ip = ip;
+    ReleaseSRWLockExclusive(&job->lock);
+}
+
 /* Sends the request, following redirects under the job's policy. On
  * success *out is the open response of the final URL. */
 static HRESULT request(http_xfer *x, const WCHAR *start, const char *headers, http_url *url,
@@ -1199,6 +1244,7 @@ static HRESULT request(http_xfer *x, const WCHAR *start, const char *headers, ht
         if (FAILED(hr = choose_wire(x, url)->open(x, url, headers, resp, &s)))
             break;
         if (!is_redirect(resp->status) || !resp->location) {
+            record_seen(x, current, hops, resp, s);
             if (hops && policy == BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT)
                 report_url(x, current);
             *out = s;
@@ -1283,7 +1329,9 @@ static HRESULT restart(http_xfer *x)
 
 /* Streams a response body into the temp file from `offset`. `expect` is
  * the body's length, or BITSDO_SIZE_UNKNOWN. *written_by_fetch tells the
- * caller that the error context is already set. */
+ * caller that the error context is already set. f->offset (the file's
+ * progress) advances by the bytes written: for a whole file it is the
+ * temp-file offset, for a ranged file not necessarily. */
 static HRESULT stream_body(http_xfer *x, http_stream *s, UINT64 offset, UINT64 expect, BOOL *context_set)
 {
     bitsdo_fetch *f = x->f;
@@ -1318,12 +1366,153 @@ static HRESULT stream_body(http_xfer *x, http_stream *s, UINT64 offset, UINT64 e
             return hr;
         }
         pos += got;
-        f->offset = pos;
+        f->offset += got;
     }
     stream_end(s, TRUE);
     if (expect != BITSDO_SIZE_UNKNOWN && pos - offset != expect)
         return HTTP_HR(ERROR_WINHTTP_CONNECTION_ERROR);
     return S_OK;
+}
+
+static void break_out(http_response *resp, http_url *url, char *rv)
+{
+    free(rv);
+    http_response_free(resp);
+    url_free(url);
+}
+
+/* A file added with ranges (AddFileWithRanges, or a DO Start with
+ * ranges): one request per range piece, `Range: bytes=a-b` (`a-` for a
+ * range to the end while the size is unknown), with `If-Range` once a
+ * validator is known so a changed file cannot mix into what we hold.
+ *   - 206: its Content-Range must be the piece asked for (after the first
+ *     answer tells the remote size and resolves BG_LENGTH_TO_EOF); a
+ *     different total or validator means the file changed: the ranges
+ *     start over, at most MAX_RESTARTS times;
+ *   - 200: with a validator that differs from ours the file changed (If-Range
+ *     sent it whole): start over; otherwise the server ignores ranges, and
+ *     a 200 body cannot give just the ranges: BG_E_INSUFFICIENT_RANGE_SUPPORT;
+ *   - 416: a range lies beyond the end of the file: BG_E_INVALID_RANGE.
+ * Bytes go where bitsdo_fetch_range_piece says (packed or in place). */
+static HRESULT run_ranges(http_xfer *x, char **validator)
+{
+    bitsdo_fetch *f = x->f;
+    http_response resp;
+    http_url url;
+    http_stream *s;
+    char *headers = NULL, *rv;
+    UINT64 from, len, dst;
+    int restarts = 0;
+    BOOL context_set;
+    size_t n;
+    HRESULT hr;
+
+    for (;;) {
+        if ((hr = bitsdo_fetch_range_piece(f, f->offset, &from, &len, &dst)) != S_OK) {
+            hr = S_OK; /* every range is in */
+            break;
+        }
+        if (restarts > MAX_RESTARTS) {
+            hr = BITSDO_BG_E_REMOTE_FILE_CHANGED;
+            break;
+        }
+        n = 160 + (*validator ? strlen(*validator) : 0) + (x->custom_headers ? strlen(x->custom_headers) : 0);
+        free(headers);
+        if (!(headers = malloc(n))) {
+            hr = E_OUTOFMEMORY;
+            break;
+        }
+        if (len == BITSDO_SIZE_UNKNOWN)
+            snprintf(headers, n, "Range: bytes=%llu-\r\n", (unsigned long long)from);
+        else
+            snprintf(headers, n, "Range: bytes=%llu-%llu\r\n", (unsigned long long)from,
+                     (unsigned long long)(from + len - 1));
+        if (*validator && !x->dynamic)
+            snprintf(headers + strlen(headers), n - strlen(headers), "If-Range: %s\r\n", *validator);
+        if (x->custom_headers)
+            strcat(headers, x->custom_headers);
+
+        if (FAILED(hr = request(x, f->remote, headers, &url, &resp, &s)))
+            break;
+        rv = response_validator(&resp);
+        if (resp.status == 206 && resp.has_range && resp.range_total_known) {
+            if ((*validator && rv && strcmp(rv, *validator)) ||
+                (f->remote_size != BITSDO_SIZE_UNKNOWN && resp.range_total != f->remote_size)) {
+                /* Another file than the one we hold ranges of. */
+                stream_end(s, FALSE);
+                f->remote_size = BITSDO_SIZE_UNKNOWN;
+                if (FAILED(hr = restart(x)))
+                    goto out_context;
+                free(*validator);
+                *validator = NULL;
+                restarts++;
+                goto next;
+            }
+            if (f->remote_size == BITSDO_SIZE_UNKNOWN) {
+                /* The first answer: the size resolves the ranges. */
+                HRESULT sized = bitsdo_fetch_range_size(f, resp.range_total);
+                if (FAILED(hr = sized)) {
+                    stream_end(s, FALSE);
+                    goto out_context;
+                }
+                if (FAILED(hr = store_validator(x, &resp, validator))) {
+                    stream_end(s, FALSE);
+                    break_out(&resp, &url, rv);
+                    break;
+                }
+                if (sized == S_FALSE || bitsdo_fetch_range_piece(f, f->offset, &from, &len, &dst) != S_OK) {
+                    stream_end(s, FALSE); /* restarted: ask again */
+                    goto next;
+                }
+            }
+            if (resp.range_first != from || resp.range_last != from + len - 1 ||
+                (resp.has_length && resp.length != len)) {
+                /* Not the range asked for: write none of it. */
+                stream_end(s, FALSE);
+                hr = BITSDO_BG_E_INVALID_SERVER_RESPONSE;
+                break_out(&resp, &url, rv);
+                break;
+            }
+            hr = stream_body(x, s, dst, len, &context_set);
+            if (context_set)
+                goto out_context_streamed;
+            if (FAILED(hr)) {
+                break_out(&resp, &url, rv);
+                break;
+            }
+        } else if (resp.status == 200 && *validator && rv && strcmp(rv, *validator) && !x->dynamic) {
+            /* If-Range found the file changed and sent it whole. */
+            stream_end(s, FALSE);
+            f->remote_size = BITSDO_SIZE_UNKNOWN;
+            if (FAILED(hr = restart(x)))
+                goto out_context;
+            free(*validator);
+            *validator = NULL;
+            restarts++;
+        } else {
+            if (resp.status == 200 || resp.status == 206)
+                hr = resp.status == 200 ? BITSDO_BG_E_INSUFFICIENT_RANGE_SUPPORT
+                                        : BITSDO_BG_E_INVALID_SERVER_RESPONSE;
+            else if (resp.status == 416)
+                hr = BITSDO_BG_E_INVALID_RANGE;
+            else
+                hr = BITSDO_HTTP_ERROR(resp.status);
+            stream_end(s, resp.status >= 400 && resp.status < 500 && drain(s));
+            break_out(&resp, &url, rv);
+            break;
+        }
+    next:
+        break_out(&resp, &url, rv);
+    }
+    free(headers);
+    return FAILED(hr) ? fail(x, hr) : S_OK;
+
+out_context:
+out_context_streamed:
+    /* The error context is set already (by fetch.c). */
+    break_out(&resp, &url, rv);
+    free(headers);
+    return hr;
 }
 
 static HRESULT run(http_xfer *x, char **validator)
@@ -1338,8 +1527,8 @@ static HRESULT run(http_xfer *x, char **validator)
     BOOL context_set;
     HRESULT hr;
 
-    if (f->file->ranges)
-        return fail(x, E_NOTIMPL); /* AddFileWithRanges is not implemented */
+    if (f->ranges)
+        return run_ranges(x, validator);
 
     for (;;) {
         UINT64 known = bitsdo__load64(&fc->bytes_total), offset = f->offset, expect;
