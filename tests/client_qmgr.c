@@ -1,8 +1,13 @@
 /* A BITS 1.0 client written against <qmgr.h> alone, the way a Windows
  * XP-era program uses the queue manager: create a group, give it a job with
  * a file, resume it, poll the percent done until the group is complete,
- * then take the group out of the queue. It downloads a local file it makes
- * itself and checks the copy byte for byte.
+ * then take the group out of the queue. It makes the file itself and checks
+ * the copy byte for byte.
+ *
+ * Where it comes from: over HTTP from the test nginx when the ctest
+ * fixtures started it (BITSDO_HTTP_SERVERS names their folder, see
+ * tests/http_util.h: nginx/http_port and the served nginx/www), otherwise
+ * the local file itself.
  *
  * The only thing it knows of bitsdo is the CLSID it activates (bitsdo
  * serves IBackgroundCopyQMgr under its own class by default).
@@ -14,6 +19,7 @@
 #include <oleauto.h>
 #include <qmgr.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* CLSID_BitsdoQMgr {9C790F3A-230E-4096-875C-3346141F4774} */
 static const CLSID clsid_qmgr = {0x9c790f3a, 0x230e, 0x4096, {0x87, 0x5c, 0x33, 0x46, 0x14, 0x1f, 0x47, 0x74}};
@@ -71,7 +77,68 @@ static BOOL same_content(const WCHAR *a, const WCHAR *b)
     return same;
 }
 
-static int run(const WCHAR *src, const WCHAR *dst)
+/* A Unix path as Wine sees it (Z: is the Unix root when the helper is not
+ * there). */
+typedef WCHAR *(CDECL *to_dos_fn)(const char *);
+
+static BOOL unix_to_dos(const char *path, WCHAR *out, size_t cap)
+{
+    to_dos_fn to_dos = (to_dos_fn)(void *)GetProcAddress(GetModuleHandleW(L"kernel32.dll"),
+                                                         "wine_get_dos_file_name");
+    WCHAR *dos;
+    size_t i;
+    BOOL ok;
+
+    if (to_dos && (dos = to_dos(path))) {
+        ok = wcslen(dos) < cap;
+        if (ok)
+            wcscpy(out, dos);
+        HeapFree(GetProcessHeap(), 0, dos);
+        return ok;
+    }
+    if (cap < 3 || !MultiByteToWideChar(CP_UTF8, 0, path, -1, out + 2, (int)cap - 2))
+        return FALSE;
+    out[0] = L'Z';
+    out[1] = L':';
+    for (i = 2; out[i]; i++)
+        if (out[i] == L'/')
+            out[i] = L'\\';
+    return TRUE;
+}
+
+/* With the test servers up: the source goes into nginx's folder and `url`
+ * is where nginx serves it. FALSE when they are not (or not readable). */
+static BOOL http_source(WCHAR *src, WCHAR *url, size_t cap)
+{
+    const char *servers = getenv("BITSDO_HTTP_SERVERS");
+    char path[1024], text[32] = {0};
+    WCHAR dos[MAX_PATH];
+    HANDLE h;
+    DWORD got = 0;
+    unsigned port;
+
+    if (!servers)
+        return FALSE;
+    snprintf(path, sizeof(path), "%s/nginx/http_port", servers);
+    if (!unix_to_dos(path, dos, MAX_PATH))
+        return FALSE;
+    h = CreateFileW(dos, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
+    if (h == INVALID_HANDLE_VALUE)
+        return FALSE;
+    ReadFile(h, text, sizeof(text) - 1, &got, NULL);
+    CloseHandle(h);
+    if (!(port = (unsigned)atoi(text)))
+        return FALSE;
+    snprintf(path, sizeof(path), "%s/nginx/www", servers);
+    if (!unix_to_dos(path, dos, MAX_PATH))
+        return FALSE;
+    swprintf(src, MAX_PATH, L"%ls\\client_qmgr-%lu.bin", dos, GetCurrentProcessId());
+    swprintf(url, cap, L"http://127.0.0.1:%u/client_qmgr-%lu.bin", port, GetCurrentProcessId());
+    return TRUE;
+}
+
+/* Downloads `remote` (a URL or `src` itself) to `dst`; checks it equals `src`. */
+static int run(const WCHAR *remote, const WCHAR *src, const WCHAR *dst)
 {
     IBackgroundCopyQMgr *qmgr = NULL;
     IBackgroundCopyGroup *group = NULL;
@@ -96,7 +163,7 @@ static int run(const WCHAR *src, const WCHAR *dst)
         failed("CreateJob", hr);
         goto done;
     }
-    info.bstrRemoteFile = SysAllocString(src);
+    info.bstrRemoteFile = SysAllocString(remote);
     info.bstrLocalFile = SysAllocString(dst);
     info.dwSizeHint = FILE_SIZE;
     hr = IBackgroundCopyJob1_AddFiles(job, 1, files);
@@ -176,7 +243,8 @@ done:
 
 int main(void)
 {
-    WCHAR dir[MAX_PATH], src[MAX_PATH], dst[MAX_PATH];
+    WCHAR dir[MAX_PATH], src[MAX_PATH], dst[MAX_PATH], url[512];
+    const WCHAR *remote = src;
     int ok;
 
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -186,6 +254,8 @@ int main(void)
     CreateDirectoryW(dir, NULL);
     swprintf(src, MAX_PATH, L"%ls\\source.bin", dir);
     swprintf(dst, MAX_PATH, L"%ls\\download.bin", dir);
+    if (http_source(src, url, ARRAYSIZE(url)))
+        remote = url;
     DeleteFileW(dst);
     if (!make_source(src)) {
         printf("client_qmgr: cannot write %ls\n", src);
@@ -193,7 +263,8 @@ int main(void)
     }
     if (FAILED(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED)))
         return 1;
-    ok = run(src, dst);
+    printf("client_qmgr: downloading %ls\n", remote);
+    ok = run(remote, src, dst);
     CoUninitialize();
     DeleteFileW(src);
     DeleteFileW(dst);

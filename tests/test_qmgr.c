@@ -1,11 +1,13 @@
 /* BITS 1.0 (qmgr.h) through the registry: IBackgroundCopyQMgr, groups,
  * IBackgroundCopyJob1, the GUID enumerators, GROUPPROP, real transfers of
- * groups from local files, progress read from other threads, and the
- * IBackgroundCopyCallback1 sequence (set by pointer and by CLSID).
+ * groups from local files and from the nginx fixture over HTTP and HTTPS
+ * (see http_util.h), progress read from other threads, the
+ * IBackgroundCopyCallback1 sequence (set by pointer and by CLSID), and an
+ * HTTP 404 as GetStatus and OnStatus report it.
  *
  * SPDX-License-Identifier: MIT
  */
-#include "testutil.h"
+#include "http_util.h"
 
 #define WAIT_MS 60000
 
@@ -1068,6 +1070,7 @@ static void test_cancel_keeps_finished_files(void **state)
 typedef struct reader {
     IBackgroundCopyGroup *group;
     IBackgroundCopyJob1 *job;
+    DWORD total; /* the group's bytes */
     volatile LONG stop;
     ULONG reads, violations, partial;
     char first_violation[200];
@@ -1101,15 +1104,15 @@ static DWORD WINAPI reader_main(void *arg)
             reader_violation(r, "percent went back", last_pct, pct);
         if (size < last_size || jsize < size)
             reader_violation(r, "size went back", last_size, size);
-        if (size > PROGRESS_SIZE || jsize > PROGRESS_SIZE)
-            reader_violation(r, "size past the file", size, jsize);
+        if (size > r->total || jsize > r->total)
+            reader_violation(r, "size past the files", size, jsize);
         if (pct == 100) {
             /* 100 only when complete: and complete is for good. */
             if (FAILED(IBackgroundCopyGroup_GetStatus(r->group, &status, &index)) ||
                 !(status & QM_STATUS_GROUP_COMPLETE))
                 reader_violation(r, "100 percent before complete", pct, status);
         }
-        if (size > 0 && size < PROGRESS_SIZE)
+        if (size > 0 && size < r->total)
             r->partial++;
         last_pct = pct;
         last_size = size;
@@ -1146,6 +1149,7 @@ static void test_progress_from_threads(void **state)
 
     r.group = group;
     r.job = job;
+    r.total = PROGRESS_SIZE;
     thread = CreateThread(NULL, 0, reader_main, &r, 0, NULL);
     assert_non_null(thread);
     assert_hr(S_OK, IBackgroundCopyGroup_ResumeGroup(group));
@@ -1183,43 +1187,19 @@ static void test_progress_from_threads(void **state)
 
 /* --- IBackgroundCopyCallback1 --------------------------------------------------- */
 
-static void test_callback_sequence(void **state)
+/* Every notification, as often as possible: FILE_DONE, JOB_DONE and
+ * GROUP_DONE, OnProgress for every percent and every byte (the first chunk
+ * is always reported), at most every millisecond (the engine's floor). */
+static void notify_everything(IBackgroundCopyGroup *group)
 {
-    static const UINT64 sizes[3] = {4 * TU_MB, 512 * 1024, 6 * TU_MB};
-    WCHAR src[3][MAX_PATH], dst[3][MAX_PATH];
-    const WCHAR *remote[3], *local[3];
-    IBackgroundCopyGroup *group;
-    IBackgroundCopyJob1 *job;
-    test_callback *cb;
-    cb_event *ev;
     IBackgroundCopyJob *modern;
     IBackgroundCopyJob5 *job5;
     BITS_JOB_PROPERTY_VALUE interval;
-    DWORD last_pct = 0, next_file = 0, last_size = 0, total = 0, mid_size = 0;
-    BOOL seen_100 = FALSE, seen_job_done = FALSE;
-    GUID gid;
-    LONG i;
 
-    (void)state;
-    for (i = 0; i < 3; i++) {
-        tu_path(src[i], MAX_PATH, L"seq_%ld.src", i);
-        tu_path(dst[i], MAX_PATH, L"seq_%ld.dst", i);
-        tu_make_file(src[i], sizes[i], 40 + i);
-        remote[i] = src[i];
-        local[i] = dst[i];
-        total += (DWORD)sizes[i];
-    }
-    group = new_group(&gid);
-    cb = cb_new(&gid);
-    for (i = 0; i < 3; i++)
-        cb->expect_files[i] = dst[i];
-    assert_hr(S_OK, set_callback(group, cb));
     assert_hr(S_OK, set_int(group, GROUPPROP_NOTIFYFLAGS, VT_I4,
                             QM_NOTIFY_FILE_DONE | QM_NOTIFY_JOB_DONE | QM_NOTIFY_GROUP_DONE));
     assert_hr(S_OK, set_int(group, GROUPPROP_PROGRESSPERCENT, VT_I4, 1));
-    /* Every byte counts as a size step: the first chunk is always reported. */
     assert_hr(S_OK, set_int(group, GROUPPROP_PROGRESSSIZE, VT_I4, 1));
-    /* Progress reports as often as the engine allows (every millisecond). */
     modern = modern_view(group);
     job5 = tu_qi(modern, &IID_IBackgroundCopyJob5);
     interval.Dword = 1;
@@ -1227,17 +1207,21 @@ static void test_callback_sequence(void **state)
                                                     interval));
     IBackgroundCopyJob5_Release(job5);
     IBackgroundCopyJob_Release(modern);
-    job = new_job(group, NULL);
-    assert_hr(S_OK, add_files(job, 3, remote, local, NULL));
-    assert_hr(S_OK, IBackgroundCopyGroup_ResumeGroup(group));
-    assert_true(tu_wait_event(cb->ev_done, WAIT_MS));
-    assert_hr(S_OK, set_callback(group, NULL));
+}
 
-    /* progress (rising, below 100) and FILE_DONE 0, 1, 2 interleaved; then
-     * progress 100, JOB_DONE, GROUP_DONE last. */
+/* The calls a group with notify_everything() got, `files` files and `total`
+ * bytes: progress (rising, below 100) and FILE_DONE 0 .. files-1
+ * interleaved; then progress 100, JOB_DONE, GROUP_DONE last (once). */
+static void check_sequence(test_callback *cb, DWORD files, DWORD total)
+{
+    DWORD last_pct = 0, next_file = 0, last_size = 0, mid_size = 0;
+    BOOL seen_100 = FALSE, seen_job_done = FALSE;
+    cb_event *ev;
+    LONG i;
+
     EnterCriticalSection(&cb->cs);
     print_message("%ld callbacks\n", cb->count);
-    assert_true(cb->count >= 8);
+    assert_true(cb->count >= (LONG)files + 5);
     for (i = 0; i < cb->count; i++) {
         ev = &cb->events[i];
         assert_true(ev->group_ok);
@@ -1259,7 +1243,7 @@ static void test_callback_sequence(void **state)
             assert_true(ev->value <= 100);
             if (ev->value == 100) {
                 seen_100 = TRUE;
-                assert_int_equal(next_file, 3); /* only after every file */
+                assert_int_equal(next_file, files); /* only after every file */
             }
             last_pct = ev->value;
             continue;
@@ -1289,12 +1273,47 @@ static void test_callback_sequence(void **state)
             assert_true(ev->files_present);
         }
     }
-    assert_int_equal(next_file, 3);
+    assert_int_equal(next_file, files);
     assert_true(seen_100);
     assert_int_equal(last_size, total);
     assert_true(mid_size >= 1);
     LeaveCriticalSection(&cb->cs);
     assert_int_equal(cb->group_done_calls, 1);
+}
+
+static void test_callback_sequence(void **state)
+{
+    static const UINT64 sizes[3] = {4 * TU_MB, 512 * 1024, 6 * TU_MB};
+    WCHAR src[3][MAX_PATH], dst[3][MAX_PATH];
+    const WCHAR *remote[3], *local[3];
+    IBackgroundCopyGroup *group;
+    IBackgroundCopyJob1 *job;
+    test_callback *cb;
+    DWORD total = 0;
+    GUID gid;
+    LONG i;
+
+    (void)state;
+    for (i = 0; i < 3; i++) {
+        tu_path(src[i], MAX_PATH, L"seq_%ld.src", i);
+        tu_path(dst[i], MAX_PATH, L"seq_%ld.dst", i);
+        tu_make_file(src[i], sizes[i], 40 + i);
+        remote[i] = src[i];
+        local[i] = dst[i];
+        total += (DWORD)sizes[i];
+    }
+    group = new_group(&gid);
+    cb = cb_new(&gid);
+    for (i = 0; i < 3; i++)
+        cb->expect_files[i] = dst[i];
+    assert_hr(S_OK, set_callback(group, cb));
+    notify_everything(group);
+    job = new_job(group, NULL);
+    assert_hr(S_OK, add_files(job, 3, remote, local, NULL));
+    assert_hr(S_OK, IBackgroundCopyGroup_ResumeGroup(group));
+    assert_true(tu_wait_event(cb->ev_done, WAIT_MS));
+    assert_hr(S_OK, set_callback(group, NULL));
+    check_sequence(cb, 3, total);
 
     for (i = 0; i < 3; i++) {
         assert_true(tu_check_pattern(dst[i], sizes[i], 40 + i));
@@ -1637,13 +1656,249 @@ static void test_callback_by_clsid(void **state)
     DeleteFileW(dst);
 }
 
-/* A transfer through HTTP needs the HTTP transport, which is being written
- * separately; until it is in, this test says so instead of passing. */
+/* --- groups over HTTP and HTTPS ------------------------------------------------- */
+
+/* The nginx fixture (see http_util.h): http://127.0.0.1:port/name, or
+ * https://localhost:port/name with the test CA trusted in the prefix. */
+static WCHAR *nginx_url(WCHAR *out, size_t cap, BOOL tls, const WCHAR *name)
+{
+    swprintf(out, cap, L"%ls://%ls:%u/%ls", tls ? L"https" : L"http", tls ? L"localhost" : L"127.0.0.1",
+             tls ? ht.nginx_https : ht.nginx_http, name);
+    return out;
+}
+
+static void need_servers(void)
+{
+    if (!ht_init()) {
+        print_error("the HTTP tests need the nginx fixture: run test_qmgr through ctest\n");
+        fail();
+    }
+}
+
+#define HTTP_FILES 4
+
+/* One group: a file over HTTP, a local file, one over HTTPS and an empty
+ * one over HTTP. Progress is read as percent and size from a second thread
+ * the whole time, the first progress report holds the worker so a partial
+ * value is seen for sure, every notification is recorded, and the results
+ * are compared byte for byte with what nginx served. */
 static void test_transfer_http(void **state)
 {
+    static const UINT64 sizes[HTTP_FILES] = {6 * TU_MB + 1, TU_MB + 3, 3 * TU_MB + 5, 0};
+    static const WCHAR *const names[HTTP_FILES] = {L"qmgr-http-0.bin", NULL, L"qmgr-https-2.bin",
+                                                   L"qmgr-http-empty.bin"};
+    WCHAR src[HTTP_FILES][MAX_PATH], dst[HTTP_FILES][MAX_PATH], url[HTTP_FILES][512];
+    const WCHAR *remote[HTTP_FILES], *local[HTTP_FILES];
+    IBackgroundCopyGroup *group;
+    IBackgroundCopyJob1 *job;
+    IBackgroundCopyJob *modern;
+    FILESETINFO info;
+    BG_JOB_PROGRESS mp;
+    test_callback *cb;
+    reader r = {0};
+    HANDLE thread, hold;
+    DWORD pct, size, status, win32, transport, retries, total = 0;
+    GUID gid;
+    int i;
+
     (void)state;
-    print_message("skipped: a group over HTTP needs the HTTP transport (not in this build yet)\n");
-    skip();
+    need_servers();
+    for (i = 0; i < HTTP_FILES; i++) {
+        if (names[i]) {
+            ht_make(src[i], MAX_PATH, names[i], sizes[i], 90 + i);
+            remote[i] = nginx_url(url[i], 512, i == 2, names[i]);
+        } else {
+            tu_path(src[i], MAX_PATH, L"http_group_%d.src", i);
+            tu_make_file(src[i], sizes[i], 90 + i);
+            remote[i] = src[i];
+        }
+        tu_path(dst[i], MAX_PATH, L"http_group_%d.dst", i);
+        DeleteFileW(dst[i]);
+        local[i] = dst[i];
+        total += (DWORD)sizes[i];
+    }
+    group = new_group(&gid);
+    cb = cb_new(&gid);
+    for (i = 0; i < HTTP_FILES; i++)
+        cb->expect_files[i] = dst[i];
+    hold = CreateEventW(NULL, TRUE, FALSE, NULL);
+    cb->hold_progress = hold;
+    assert_hr(S_OK, set_callback(group, cb));
+    notify_everything(group);
+    job = new_job(group, NULL);
+    assert_hr(S_OK, add_files(job, HTTP_FILES, remote, local, NULL));
+    /* The job keeps the URLs as given. */
+    assert_hr(S_OK, IBackgroundCopyJob1_GetFile(job, 2, &info));
+    assert_wstr_equal(info.bstrRemoteFile, remote[2]);
+    assert_wstr_equal(info.bstrLocalFile, local[2]);
+    SysFreeString(info.bstrRemoteFile);
+    SysFreeString(info.bstrLocalFile);
+
+    r.group = group;
+    r.job = job;
+    r.total = total;
+    thread = CreateThread(NULL, 0, reader_main, &r, 0, NULL);
+    assert_non_null(thread);
+    assert_hr(S_OK, IBackgroundCopyGroup_ResumeGroup(group));
+
+    /* Held inside the first HTTP file: running, partly done. */
+    assert_true(tu_wait_event(cb->ev_progress, WAIT_MS));
+    pct = progress_of(group, QM_PROGRESS_PERCENT_DONE);
+    size = progress_of(group, QM_PROGRESS_SIZE_DONE);
+    print_message("held at %lu bytes, %lu%%\n", (unsigned long)size, (unsigned long)pct);
+    assert_true(size > 0 && size < sizes[0]);
+    assert_true(pct < 100);
+    assert_int_equal(status_of(group), QM_STATUS_GROUP_INCOMPLETE);
+    assert_hr(S_OK, IBackgroundCopyJob1_GetStatus(job, &status, &win32, &transport, &retries));
+    assert_int_equal(status, QM_STATUS_JOB_INCOMPLETE);
+    assert_int_equal(win32, 0);
+    assert_int_equal(transport, 0);
+    SetEvent(hold);
+
+    assert_true(tu_wait_event(cb->ev_done, WAIT_MS));
+    r.stop = 1;
+    assert_int_equal(WaitForSingleObject(thread, WAIT_MS), WAIT_OBJECT_0);
+    CloseHandle(thread);
+    print_message("%lu reads from a second thread, %lu partial\n", r.reads, r.partial);
+    if (r.violations)
+        print_error("first violation: %s\n", r.first_violation);
+    assert_int_equal(r.violations, 0);
+    assert_true(r.partial > 0);
+    assert_hr(S_OK, set_callback(group, NULL));
+    check_sequence(cb, HTTP_FILES, total);
+
+    /* Complete: every file byte for byte, nothing temporary left. */
+    assert_int_equal(status_of(group), QM_STATUS_GROUP_COMPLETE | QM_STATUS_GROUP_SUSPENDED);
+    assert_hr(S_OK, IBackgroundCopyJob1_GetStatus(job, &status, &win32, &transport, &retries));
+    assert_int_equal(status, QM_STATUS_JOB_COMPLETE);
+    assert_int_equal(win32, 0);
+    assert_int_equal(transport, 0);
+    assert_int_equal(retries, 0);
+    assert_int_equal(progress_of(group, QM_PROGRESS_PERCENT_DONE), 100);
+    assert_int_equal(progress_of(group, QM_PROGRESS_SIZE_DONE), total);
+    assert_hr(S_OK, IBackgroundCopyGroup_get_Size(group, &size));
+    assert_int_equal(size, total);
+    modern = modern_view(group);
+    assert_hr(S_OK, IBackgroundCopyJob_GetProgress(modern, &mp));
+    assert_int_equal(mp.BytesTotal, total);
+    assert_int_equal(mp.BytesTransferred, total);
+    assert_int_equal(mp.FilesTransferred, HTTP_FILES);
+    IBackgroundCopyJob_Release(modern);
+    for (i = 0; i < HTTP_FILES; i++) {
+        if (!tu_files_equal(dst[i], src[i])) {
+            print_error("%ls differs from %ls (%llu and %llu bytes)\n", dst[i], src[i],
+                        (unsigned long long)tu_file_size(dst[i]), (unsigned long long)tu_file_size(src[i]));
+            fail();
+        }
+    }
+    assert_int_equal(tu_count_temp_files(tu_dir()), 0);
+
+    IBackgroundCopyJob1_Release(job);
+    cancel_and_release(group);
+    cb_free(cb);
+    CloseHandle(hold);
+    for (i = 0; i < HTTP_FILES; i++) {
+        DeleteFileW(dst[i]);
+        DeleteFileW(src[i]);
+    }
+}
+
+/* A group whose second file is not on the server: the group stops in error
+ * (suspended), GetStatus gives BG_E_HTTP_ERROR_404 as the Win32 result (it
+ * is not a Win32 code, so the HRESULT itself) and the HTTP status 404 as
+ * the transport result, OnStatus says the same with the file's index. Once
+ * the file is there, ResumeGroup finishes the group. */
+static void test_transfer_http_404(void **state)
+{
+    WCHAR src[2][MAX_PATH], dst[2][MAX_PATH], url[2][512];
+    const WCHAR *remote[2], *local[2];
+    IBackgroundCopyGroup *group;
+    IBackgroundCopyJob1 *job;
+    IBackgroundCopyJob *modern;
+    BG_ERROR_CONTEXT context;
+    test_callback *cb;
+    cb_event ev;
+    DWORD status, win32, transport, retries;
+    LONG count;
+    HRESULT hr;
+    GUID gid;
+    int i;
+
+    (void)state;
+    need_servers();
+    ht_make(src[0], MAX_PATH, L"qmgr-404-ok.bin", 2 * TU_MB + 9, 95);
+    swprintf(src[1], MAX_PATH, L"%ls\\qmgr-404-missing.bin", ht.www);
+    DeleteFileW(src[1]);
+    remote[0] = nginx_url(url[0], 512, FALSE, L"qmgr-404-ok.bin");
+    remote[1] = nginx_url(url[1], 512, FALSE, L"qmgr-404-missing.bin");
+    for (i = 0; i < 2; i++) {
+        tu_path(dst[i], MAX_PATH, L"http_404_%d.dst", i);
+        DeleteFileW(dst[i]);
+        local[i] = dst[i];
+    }
+    group = new_group(&gid);
+    cb = cb_new(&gid);
+    assert_hr(S_OK, set_callback(group, cb)); /* errors are reported by default */
+    job = new_job(group, NULL);
+    assert_hr(S_OK, add_files(job, 2, remote, local, NULL));
+    assert_hr(S_OK, IBackgroundCopyGroup_ResumeGroup(group));
+    assert_true(tu_wait_event(cb->ev_error, WAIT_MS));
+
+    assert_int_equal(status_of(group), QM_STATUS_GROUP_ERROR | QM_STATUS_GROUP_SUSPENDED);
+    assert_hr(S_OK, IBackgroundCopyJob1_GetStatus(job, &status, &win32, &transport, &retries));
+    assert_int_equal(status, QM_STATUS_JOB_ERROR);
+    assert_int_equal(win32, (DWORD)BG_E_HTTP_ERROR_404);
+    assert_int_equal(transport, 404);
+    assert_int_equal(retries, 0);
+    /* The first file is in; the group is not complete. */
+    assert_int_equal(progress_of(group, QM_PROGRESS_SIZE_DONE), 2 * TU_MB + 9);
+    assert_true(progress_of(group, QM_PROGRESS_PERCENT_DONE) < 100);
+    assert_false(tu_exists(dst[0]));
+    assert_false(tu_exists(dst[1]));
+
+    EnterCriticalSection(&cb->cs);
+    count = cb->count;
+    ev = cb->events[0];
+    LeaveCriticalSection(&cb->cs);
+    assert_int_equal(count, 1);
+    assert_int_equal(ev.kind, EV_STATUS);
+    assert_int_equal(ev.status, QM_STATUS_GROUP_ERROR | QM_STATUS_GROUP_SUSPENDED);
+    assert_int_equal(ev.file, 1);
+    assert_true(ev.has_job);
+    assert_true(ev.group_ok);
+    assert_int_equal(ev.win32, (DWORD)BG_E_HTTP_ERROR_404);
+    assert_int_equal(ev.transport, 404);
+    assert_int_equal(ev.retries, 0);
+
+    /* The modern view of the same work: the remote file's 404. */
+    modern = modern_view(group);
+    ht_error(modern, &hr, &context);
+    assert_hr(BG_E_HTTP_ERROR_404, hr);
+    assert_int_equal(context, BG_ERROR_CONTEXT_REMOTE_FILE);
+    IBackgroundCopyJob_Release(modern);
+
+    /* The file appears on the server: ResumeGroup finishes the group. */
+    tu_make_file(src[1], 300001, 96);
+    assert_hr(S_OK, IBackgroundCopyGroup_ResumeGroup(group));
+    assert_true(wait_status(group, QM_STATUS_GROUP_COMPLETE, WAIT_MS));
+    assert_hr(S_OK, IBackgroundCopyJob1_GetStatus(job, &status, &win32, &transport, &retries));
+    assert_int_equal(status, QM_STATUS_JOB_COMPLETE);
+    assert_int_equal(win32, 0);
+    assert_int_equal(transport, 0);
+    assert_int_equal(progress_of(group, QM_PROGRESS_PERCENT_DONE), 100);
+    assert_int_equal(progress_of(group, QM_PROGRESS_SIZE_DONE), 2 * TU_MB + 9 + 300001);
+    for (i = 0; i < 2; i++)
+        assert_true(tu_files_equal(dst[i], src[i]));
+    assert_int_equal(tu_count_temp_files(tu_dir()), 0);
+
+    assert_hr(S_OK, set_callback(group, NULL));
+    IBackgroundCopyJob1_Release(job);
+    cancel_and_release(group);
+    cb_free(cb);
+    for (i = 0; i < 2; i++) {
+        DeleteFileW(dst[i]);
+        DeleteFileW(src[i]);
+    }
 }
 
 int main(void)
@@ -1664,6 +1919,7 @@ int main(void)
         cmocka_unit_test(test_callback_error),
         cmocka_unit_test(test_callback_by_clsid),
         cmocka_unit_test(test_transfer_http),
+        cmocka_unit_test(test_transfer_http_404),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
