@@ -283,7 +283,8 @@ static void test_property_errors(void **state)
     V_VT(&v) = VT_UNKNOWN;
     V_UNKNOWN(&v) = (IUnknown *)mgr; /* not an IDODownloadStatusCallback */
     assert_hr(E_INVALIDARG, IDODownload_SetProperty(d, DODownloadProperty_CallbackInterface, &v));
-    assert_hr(E_NOTIMPL, IDODownload_SetProperty(d, DODownloadProperty_StreamInterface, &v));
+    /* Not a stream either. */
+    assert_hr(E_INVALIDARG, IDODownload_SetProperty(d, DODownloadProperty_StreamInterface, &v));
 
     assert_hr(S_OK, IDODownload_Abort(d));
     IDODownload_Release(d);
@@ -418,6 +419,11 @@ typedef struct test_callback {
     HANDLE done;
 } test_callback;
 
+/* When set, every OnStatusChange appends the bytes it was told of. */
+#define CB_LOG_MAX 4096
+static UINT64 *cb_log;
+static LONG cb_log_count;
+
 static HRESULT WINAPI cb_QueryInterface(IDODownloadStatusCallback *iface, REFIID riid, void **out)
 {
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDODownloadStatusCallback)) {
@@ -446,6 +452,8 @@ static HRESULT WINAPI cb_OnStatusChange(IDODownloadStatusCallback *iface, IDODow
     DO_DOWNLOAD_STATUS now;
 
     InterlockedIncrement(&cb->calls);
+    if (cb_log && status && cb_log_count < CB_LOG_MAX)
+        cb_log[cb_log_count++] = status->BytesTransferred; /* one worker thread calls */
     if (!download || !status || FAILED(IDODownload_GetStatus(download, &now)) ||
         status->BytesTransferred > now.BytesTransferred)
         InterlockedIncrement(&cb->bad);
@@ -491,6 +499,170 @@ static void test_callback_called(void **state)
     assert_true(tu_check_pattern(local, BIG_SIZE, 7));
     IDODownload_Release(d);
     CloseHandle(cb.done);
+}
+
+/* CallbackFreqPercent = 25 (and no time-based calls): the callback hears of
+ * every 25% step, but not of every one of the 64 writes of 1 MB. */
+static void test_callback_frequency(void **state)
+{
+    IDODownload *d = new_download();
+    WCHAR local[MAX_PATH];
+    test_callback cb = {{&cb_vtbl}, 1, 0, 0, DODownloadState_Created, NULL};
+    UINT64 prev = 0, gap, max_gap = 0;
+    LONG i, n;
+    VARIANT v;
+
+    (void)state;
+    cb.done = CreateEventW(NULL, TRUE, FALSE, NULL);
+    cb_log = calloc(CB_LOG_MAX, sizeof(*cb_log));
+    cb_log_count = 0;
+    assert_non_null(cb_log);
+    tu_path(local, ARRAYSIZE(local), L"freq.out");
+    prepare(d, big_url, local);
+    V_VT(&v) = VT_UNKNOWN;
+    V_UNKNOWN(&v) = (IUnknown *)&cb.iface;
+    assert_hr(S_OK, IDODownload_SetProperty(d, DODownloadProperty_CallbackInterface, &v));
+    assert_hr(S_OK, set_ui4(d, DODownloadProperty_CallbackFreqPercent, 25));
+    assert_hr(S_OK, set_ui4(d, DODownloadProperty_CallbackFreqSeconds, 3600));
+
+    assert_hr(S_OK, IDODownload_Start(d, NULL));
+    assert_true(tu_wait_event(cb.done, TU_WAIT_MS));
+    assert_hr(S_OK, IDODownload_Finalize(d)); /* no callback after this */
+    n = cb_log_count;
+    assert_int_equal(cb.bad, 0);
+    /* The last call is Transferred with every byte. */
+    assert_true(n >= 1 && cb_log[n - 1] == BIG_SIZE);
+    for (i = 0; i < n; i++) {
+        assert_true(cb_log[i] >= prev); /* in order */
+        gap = cb_log[i] - prev;
+        if (gap > max_gap)
+            max_gap = gap;
+        prev = cb_log[i];
+    }
+    /* No 25% step went unreported: between two calls (from 0 on) at most a
+     * quarter of the file, plus a few 1 MB writes of slack for progress
+     * events within the same millisecond. */
+    print_message("callback calls: %ld, largest gap %llu bytes\n", n, (unsigned long long)max_gap);
+    assert_true(max_gap <= BIG_SIZE / 4 + 4u * TU_MB);
+    /* At least the three steps inside the file plus Transferred... */
+    assert_true(n >= 4);
+    /* ...but far fewer than one per write: four steps and the state
+     * changes (Transferring, Transferred), with room to spare. */
+    assert_true(n <= 12);
+    IDODownload_Release(d);
+    free(cb_log);
+    cb_log = NULL;
+    CloseHandle(cb.done);
+}
+
+/* Read everything an IStream holds, from its start. */
+static BYTE *stream_contents(IStream *stm, ULONG *size)
+{
+    LARGE_INTEGER zero = {{0}};
+    ULARGE_INTEGER end;
+    BYTE *buf;
+    ULONG got = 0;
+
+    assert_hr(S_OK, IStream_Seek(stm, zero, STREAM_SEEK_END, &end));
+    assert_true(end.QuadPart < 0x7fffffff);
+    *size = (ULONG)end.QuadPart;
+    assert_hr(S_OK, IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+    buf = malloc(*size + 1);
+    assert_non_null(buf);
+    assert_true(SUCCEEDED(IStream_Read(stm, buf, *size, &got)));
+    assert_int_equal(got, *size);
+    return buf;
+}
+
+static BYTE *file_contents(const WCHAR *path, ULONG *size)
+{
+    HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    BYTE *buf;
+    DWORD got = 0;
+
+    assert_true(h != INVALID_HANDLE_VALUE);
+    *size = GetFileSize(h, NULL);
+    buf = malloc(*size + 1);
+    assert_non_null(buf);
+    assert_true(ReadFile(h, buf, *size, &got, NULL));
+    assert_int_equal(got, *size);
+    CloseHandle(h);
+    return buf;
+}
+
+/* StreamInterface: the bytes end up in the caller's IStream, in order, and
+ * no file is left anywhere; a download has a path or a stream, never both. */
+static void test_stream_sink(void **state)
+{
+    IDODownload *d = new_download(), *other = new_download();
+    WCHAR local[MAX_PATH], temp_dir[MAX_PATH], leftover[MAX_PATH * 2];
+    DO_DOWNLOAD_RANGES_INFO ranges = {1, {{0, 100}}};
+    int temps_before;
+    IStream *stm = NULL;
+    BYTE *got, *want;
+    ULONG got_size, want_size;
+    VARIANT v;
+
+    (void)state;
+    tu_path(local, ARRAYSIZE(local), L"stream-never.out");
+    assert_hr(S_OK, CreateStreamOnHGlobal(NULL, TRUE, &stm));
+    V_VT(&v) = VT_UNKNOWN;
+    V_UNKNOWN(&v) = (IUnknown *)stm;
+
+    /* Path first, then a stream: refused (and the other way round). */
+    assert_hr(S_OK, set_bstr(other, DODownloadProperty_LocalPath, local));
+    assert_hr(DO_E_FILE_DOWNLOADSINK_ALREADY_SET,
+              IDODownload_SetProperty(other, DODownloadProperty_StreamInterface, &v));
+    assert_hr(S_OK, IDODownload_Abort(other));
+    IDODownload_Release(other);
+
+    assert_hr(E_NOT_SET, IDODownload_GetProperty(d, DODownloadProperty_StreamInterface, &v));
+    V_VT(&v) = VT_UNKNOWN;
+    V_UNKNOWN(&v) = (IUnknown *)stm;
+    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, small_url));
+    assert_hr(S_OK, IDODownload_SetProperty(d, DODownloadProperty_StreamInterface, &v));
+    assert_hr(DO_E_FILE_DOWNLOADSINK_ALREADY_SET,
+              set_bstr(d, DODownloadProperty_LocalPath, local));
+    assert_hr(E_NOT_SET, IDODownload_GetProperty(d, DODownloadProperty_LocalPath, &v));
+    assert_hr(S_OK, IDODownload_GetProperty(d, DODownloadProperty_StreamInterface, &v));
+    assert_int_equal(V_VT(&v), VT_UNKNOWN);
+    assert_non_null(V_UNKNOWN(&v));
+    VariantClear(&v);
+    /* A stream takes the file in order from its first byte: no ranges. */
+    assert_hr(DO_E_MEMORYSTREAM_DOWNLOAD_NOT_SUPPORTED, IDODownload_Start(d, &ranges));
+    assert_int_equal(status_of(d).State, DODownloadState_Created);
+
+    assert_true(GetTempPathW(ARRAYSIZE(temp_dir), temp_dir) > 0);
+    temps_before = tu_count_temp_files(temp_dir);
+    assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, TRUE));
+    assert_hr(S_OK, IDODownload_Start(d, NULL));
+    assert_int_equal(status_of(d).State, DODownloadState_Transferred);
+    /* Every byte is in the stream by the time the download is Transferred. */
+    got = stream_contents(stm, &got_size);
+    want = file_contents(small_src, &want_size);
+    assert_int_equal(got_size, SMALL_SIZE);
+    assert_int_equal(got_size, want_size);
+    assert_memory_equal(got, want, want_size);
+    free(got);
+    free(want);
+    /* The sink cannot change once started. */
+    V_VT(&v) = VT_UNKNOWN;
+    V_UNKNOWN(&v) = NULL;
+    assert_hr(DO_E_INVALID_STATE, IDODownload_SetProperty(d, DODownloadProperty_StreamInterface, &v));
+
+    assert_hr(S_OK, IDODownload_Finalize(d));
+    /* No file anywhere: not in the test folder, no temp file left in %TEMP%
+     * (the engine's hidden file there is named after the download's id). */
+    assert_false(tu_exists(local));
+    assert_int_equal(tu_count_temp_files(tu_dir()), 0);
+    assert_int_equal(tu_count_temp_files(temp_dir), temps_before);
+    assert_hr(S_OK, IDODownload_GetProperty(d, DODownloadProperty_Id, &v));
+    swprintf(leftover, ARRAYSIZE(leftover), L"%lsbitsdo-stream-%ls.tmp", temp_dir, V_BSTR(&v));
+    VariantClear(&v);
+    assert_false(tu_exists(leftover));
+    /* The stream was let go of after Finalize: ours is the last reference. */
+    assert_int_equal(IStream_Release(stm), 0);
+    IDODownload_Release(d);
 }
 
 static ULONG enum_count(const DO_DOWNLOAD_ENUM_CATEGORY *category)
@@ -598,6 +770,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_abort_deletes_partial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blocking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callback_called, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_callback_frequency, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_sink, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enum_downloads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, tu_group_teardown);

@@ -5,7 +5,9 @@
  * (events_ctx), guarded by the job's lock. */
 #include "objects.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "errors.h"
 #include "names.h"
@@ -24,6 +26,17 @@ typedef struct bitsdo_do_ctx {
     WCHAR *uri;
     WCHAR *local_path;
     WCHAR *correlation_vector;
+    /* StreamInterface: the caller's stream (ISequentialStream, which every
+     * IStream is), or NULL for a download to LocalPath. The engine still
+     * downloads into a hidden temp file (resume, restarts, size checks all
+     * as for a file), whose "local name" is stream_path in %TEMP%; once every
+     * byte is in, do_file_sink copies it into the stream in order, on the
+     * worker thread, before the download reads Transferred. Finalize then
+     * deletes stream_path: no file is left behind. Set before Start only;
+     * released by Finalize/Abort once the worker is idle, or do_release. */
+    ISequentialStream *stream;
+    WCHAR *stream_path;
+    BOOL stream_done;             /* the bytes went into the stream already */
     ULONG callback_freq_percent;  /* 0: not by percentage */
     ULONG callback_freq_seconds;
     ULONG cost_policy;
@@ -190,12 +203,94 @@ static BOOL do_deliver(bitsdo_job *job, bitsdo_event event, uint32_t file)
     return TRUE; /* DO does not retry status callbacks */
 }
 
+/* The engine's file_sink for a stream download: every byte of the file is
+ * in `temp`; write them to the caller's stream, from the first, in order.
+ * Runs on the job's worker thread (as the status callbacks do): the stream
+ * is called from that thread, not the one that set it, so it must be
+ * callable from any thread (free-threaded; a stream from
+ * CreateStreamOnHGlobal is). Once done it is never written again, even if
+ * the run is retried, so the stream never gets the bytes twice. */
+static HRESULT do_file_sink(bitsdo_job *job, uint32_t index, HANDLE temp, LONG gen)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    ISequentialStream *stream;
+    OVERLAPPED ov;
+    UINT64 pos = 0;
+    DWORD got;
+    ULONG put;
+    BYTE *buf;
+    HRESULT hr = S_OK;
+
+    (void)index; /* a DO download has one file */
+    AcquireSRWLockShared(&job->lock);
+    /* Stable while the worker runs: fixed once started, and let go only
+     * after the worker went idle (Finalize, Abort) or with the job. */
+    stream = ctx->stream_done ? NULL : ctx->stream;
+    ReleaseSRWLockShared(&job->lock);
+    if (!stream)
+        return S_OK;
+    if (!(buf = malloc(65536)))
+        return E_OUTOFMEMORY;
+    for (;;) {
+        if (bitsdo__read_long(&job->run_gen) != gen) {
+            hr = E_ABORT;
+            break;
+        }
+        memset(&ov, 0, sizeof(ov));
+        ov.Offset = (DWORD)pos;
+        ov.OffsetHigh = (DWORD)(pos >> 32);
+        if (!ReadFile(temp, buf, 65536, &got, &ov)) {
+            hr = GetLastError() == ERROR_HANDLE_EOF ? S_OK : HRESULT_FROM_WIN32(GetLastError());
+            break;
+        }
+        if (!got)
+            break;
+        put = 0;
+        hr = ISequentialStream_Write(stream, buf, got, &put);
+        if (FAILED(hr))
+            break;
+        if (put != got) {
+            hr = STG_E_MEDIUMFULL;
+            break;
+        }
+        hr = S_OK;
+        pos += got;
+    }
+    free(buf);
+    if (hr == S_OK) {
+        AcquireSRWLockExclusive(&job->lock);
+        ctx->stream_done = TRUE;
+        ReleaseSRWLockExclusive(&job->lock);
+    }
+    return hr;
+}
+
+/* Lets go of the stream (after the worker went idle) and removes the
+ * finished file of a stream download from %TEMP%. */
+static void drop_stream(bitsdo_job *job)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    ISequentialStream *stream;
+
+    AcquireSRWLockExclusive(&job->lock);
+    stream = ctx->stream;
+    ctx->stream = NULL;
+    ReleaseSRWLockExclusive(&job->lock);
+    if (ctx->stream_path)
+        DeleteFileW(ctx->stream_path);
+    if (stream)
+        ISequentialStream_Release(stream);
+}
+
 static void do_release(bitsdo_job *job)
 {
     bitsdo_do_ctx *ctx = ctx_of(job);
 
     if (!ctx)
         return;
+    if (ctx->stream)
+        ISequentialStream_Release(ctx->stream);
+    free(ctx->stream_path);
     free(ctx->uri);
     free(ctx->local_path);
     free(ctx->correlation_vector);
@@ -320,8 +415,8 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
 {
     bitsdo_job *job = job_of(iface);
     bitsdo_do_ctx *ctx = ctx_of(job);
-    WCHAR *uri = NULL, *local = NULL;
-    BOOL started, blocking, mandatory;
+    WCHAR *uri = NULL, *local = NULL, *stream_path = NULL;
+    BOOL started, blocking, mandatory, to_stream;
     DODownloadState state;
     HRESULT hr;
 
@@ -357,19 +452,25 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
     started = ctx->started;
     blocking = ctx->blocking;
     mandatory = ctx->integrity_mandatory;
+    to_stream = ctx->stream != NULL;
     if (state == DODownloadState_Finalized || state == DODownloadState_Aborted)
         hr = BITSDO_DO_E_INVALID_STATE;
+    else if (to_stream && count)
+        /* A stream gets the file from its first byte on, in order; ranges
+         * (written at their own offsets) cannot go there. */
+        hr = BITSDO_DO_E_MEMORYSTREAM_DOWNLOAD_NOT_SUPPORTED;
     else if (started && ranges && state == DODownloadState_Transferring)
         hr = BITSDO_DO_E_INVALID_STATE; /* new ranges only between transfers */
     else if (started)
         hr = S_OK;
     else if (!ctx->uri)
         hr = BITSDO_DO_E_DOWNLOAD_NO_URI;
-    else if (!ctx->local_path)
+    else if (!ctx->local_path && !to_stream)
         hr = BITSDO_DO_E_FILE_DOWNLOADSINK_UNSPECIFIED;
     else if (mandatory) /* IntegrityCheckInfo cannot be given (no piece hashes) */
         hr = BITSDO_DO_E_INTEGRITYCHECKINFO_UNSPECIFIED;
-    else if (!(uri = wcsdup_or_null(ctx->uri)) || !(local = wcsdup_or_null(ctx->local_path)))
+    else if (!(uri = wcsdup_or_null(ctx->uri)) ||
+             (!to_stream && !(local = wcsdup_or_null(ctx->local_path))))
         hr = E_OUTOFMEMORY;
     else
         ctx->started = TRUE;
@@ -377,6 +478,33 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
     if (FAILED(hr))
         goto done;
 
+    if (!started && to_stream) {
+        /* The engine's file for a stream download: a name of our own in
+         * %TEMP%, never the caller's (see bitsdo_do_ctx). */
+        WCHAR dir[MAX_PATH], guid[40];
+        DWORD n = GetTempPathW(ARRAYSIZE(dir), dir);
+
+        StringFromGUID2((const GUID *)job->rec.id, guid, ARRAYSIZE(guid));
+        if (!n || n + 60 >= ARRAYSIZE(dir) || !(local = malloc(MAX_PATH * sizeof(WCHAR))) ||
+            !(stream_path = malloc(MAX_PATH * sizeof(WCHAR)))) {
+            hr = n ? E_OUTOFMEMORY : HRESULT_FROM_WIN32(GetLastError());
+        } else {
+            swprintf(local, MAX_PATH, L"%lsbitsdo-stream-%ls.tmp", dir, guid);
+            wcscpy(stream_path, local);
+            AcquireSRWLockExclusive(&job->lock);
+            free(ctx->stream_path);
+            ctx->stream_path = stream_path;
+            stream_path = NULL;
+            ReleaseSRWLockExclusive(&job->lock);
+            job->file_sink = do_file_sink; /* before the worker can run */
+        }
+        if (FAILED(hr)) {
+            AcquireSRWLockExclusive(&job->lock);
+            ctx->started = FALSE;
+            ReleaseSRWLockExclusive(&job->lock);
+            goto done;
+        }
+    }
     if (!started) {
         if (FAILED(hr = make_parent_dirs(local)) ||
             FAILED(hr = bitsdo_job_add_file(job, uri, local, wanted, count))) {
@@ -409,6 +537,7 @@ done:
     free(wanted);
     free(uri);
     free(local);
+    free(stream_path);
     return hr;
 }
 
@@ -449,8 +578,10 @@ static HRESULT WINAPI dodownload_Abort(IDODownload *iface)
     ctx->aborted = TRUE;
     ReleaseSRWLockExclusive(&job->lock);
     SetEvent(ctx->changed);
-    /* The download is over: let go of the caller's callback (it may hold us). */
+    /* The download is over: let go of the caller's callback (it may hold us)
+     * and stream (the worker is idle: cancelling waited for it). */
     bitsdo_job_set_notify(job, NULL);
+    drop_stream(job);
     return hr == BITSDO_BG_S_UNABLE_TO_DELETE_FILES ? hr : S_OK;
 }
 
@@ -477,6 +608,9 @@ static HRESULT WINAPI dodownload_Finalize(IDODownload *iface)
     ReleaseSRWLockExclusive(&job->lock);
     SetEvent(ctx->changed);
     bitsdo_job_set_notify(job, NULL);
+    /* A stream download: the bytes are in the stream; the engine's file was
+     * just moved to stream_path in %TEMP%, which goes now. */
+    drop_stream(job);
     return S_OK;
 }
 
@@ -568,9 +702,19 @@ static HRESULT WINAPI dodownload_GetProperty(IDODownload *iface, DODownloadPrope
         ReleaseSRWLockShared(&job->lock);
         return hr;
     }
-    case DODownloadProperty_ContentId:
     case DODownloadProperty_StreamInterface:
-        /* Never set (they cannot be: see SetProperty). */
+        AcquireSRWLockShared(&job->lock);
+        if (ctx->stream) {
+            V_VT(out) = VT_UNKNOWN;
+            V_UNKNOWN(out) = (IUnknown *)ctx->stream;
+            IUnknown_AddRef(V_UNKNOWN(out)); /* the caller's reference */
+        } else {
+            hr = E_NOT_SET;
+        }
+        ReleaseSRWLockShared(&job->lock);
+        return hr;
+    case DODownloadProperty_ContentId:
+        /* Never set (it cannot be: see SetProperty). */
         return E_NOT_SET;
     default:
         break;
@@ -710,6 +854,7 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
     bitsdo_remote_kind kind;
     BOOL flag = FALSE;
     ULONG num = 0;
+    ISequentialStream *stream = NULL;
     HRESULT hr = S_OK;
 
     if (type == VT_EMPTY)
@@ -771,11 +916,17 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
             IDODownloadStatusCallback_Release(cb);
         }
         break;
-    /* Not implemented yet: the engine has no stream sink, no client
-     * certificates, no captured network token, no decryption, no piece
-     * hash checks, no auth challenges, no HTTPS->HTTP redirects and no
-     * persistence. */
     case DODownloadProperty_StreamInterface:
+        /* Any stream we can write to in order (IStream derives from
+         * ISequentialStream); NULL takes it away again. */
+        if (V_UNKNOWN(value) &&
+            FAILED(IUnknown_QueryInterface(V_UNKNOWN(value), &IID_ISequentialStream,
+                                           (void **)&stream)))
+            return E_INVALIDARG;
+        break;
+    /* Not implemented yet: the engine has no client certificates, no
+     * captured network token, no decryption, no piece hash checks, no auth
+     * challenges, no HTTPS->HTTP redirects and no persistence. */
     case DODownloadProperty_SecurityContext:
     case DODownloadProperty_NetworkToken:
     case DODownloadProperty_DecryptionInfo:
@@ -799,19 +950,36 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
         return S_OK;
     }
 
-    if (FAILED(bitsdo_job_modify_begin(job)))
+    if (FAILED(bitsdo_job_modify_begin(job))) {
+        if (stream)
+            ISequentialStream_Release(stream);
         return BITSDO_DO_E_INVALID_STATE; /* finalized or aborted */
+    }
     if (ctx->finalized || ctx->aborted) {
         bitsdo_job_modify_end(job, FALSE);
+        if (stream)
+            ISequentialStream_Release(stream);
         return BITSDO_DO_E_INVALID_STATE;
     }
     switch (id) {
     case DODownloadProperty_Uri:
     case DODownloadProperty_LocalPath:
-        /* The source and the sink are fixed once the download started. */
+    case DODownloadProperty_StreamInterface:
+        /* The source and the sink are fixed once the download started, and
+         * a download has one sink: a path or a stream, not both. */
         if (ctx->started)
             hr = BITSDO_DO_E_INVALID_STATE;
-        else
+        else if (id == DODownloadProperty_LocalPath && ctx->stream)
+            hr = BITSDO_DO_E_FILE_DOWNLOADSINK_ALREADY_SET;
+        else if (id == DODownloadProperty_StreamInterface && stream && ctx->local_path)
+            hr = BITSDO_DO_E_FILE_DOWNLOADSINK_ALREADY_SET;
+        else if (id == DODownloadProperty_StreamInterface) {
+            /* Swap: the old one (or the refused new one) is released below,
+             * outside the lock. */
+            ISequentialStream *old = ctx->stream;
+            ctx->stream = stream;
+            stream = old;
+        } else
             hr = set_ctx_wstr(id == DODownloadProperty_Uri ? &ctx->uri : &ctx->local_path, str);
         break;
     case DODownloadProperty_DisplayName:
@@ -859,6 +1027,8 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
         break;
     }
     bitsdo_job_modify_end(job, SUCCEEDED(hr));
+    if (stream)
+        ISequentialStream_Release(stream);
     if (id == DODownloadProperty_NoProgressTimeoutSeconds)
         bitsdo_job_wake(job);
     return hr;
@@ -918,6 +1088,11 @@ HRESULT bitsdo_dodownload_new(IDODownload **out)
     }
     /* DO writes a range at its own offset of the local file (fetch.h). */
     job->ranges_in_place = TRUE;
+    /* The engine passes progress on at most every 100 ms by default; a fast
+     * download could then cross a CallbackFreqPercent step unheard. DO
+     * filters progress itself (do_deliver), so let it see nearly every
+     * write: at most one progress event per millisecond. */
+    job->rec.min_notify_interval_ms = 1;
     /* From here the job owns ctx (freed by do_release). */
     hr = bitsdo_dodownload_create(job, &IID_IDODownload, (void **)out);
     if (FAILED(hr))

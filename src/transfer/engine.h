@@ -75,6 +75,13 @@ struct bitsdo_job {
     bitsdo_http_seen http_seen;
     BOOL ranges_in_place;      /* DO downloads: a range's bytes go to its own
                                 * offset in the local file (BITS packs them) */
+    /* Optional, set once before the first file is added (DO downloads to a
+     * stream, dodownload.c): fetch.c calls it on the worker thread, no lock
+     * held, once every byte of file `index` is in its temp file `temp` and
+     * before the file counts as done, so the facade can copy the bytes
+     * elsewhere. `gen` is the run it belongs to (stopped: E_ABORT). A
+     * failure fails the file (not transient). NULL for everyone else. */
+    HRESULT (*file_sink)(bitsdo_job *job, uint32_t index, HANDLE temp, LONG gen);
     bitsdo_list_entry entry;   /* in the process-wide list */
 };
 

@@ -378,6 +378,13 @@ HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
             f.transient = TRUE;
         }
     }
+    /* A facade that wants the bytes elsewhere (a DO stream) takes them now,
+     * while the file is not yet done: a failure fails the file. */
+    if (SUCCEEDED(hr) && job->file_sink && FAILED(hr = job->file_sink(job, index, f.temp, gen)) &&
+        hr != E_ABORT) {
+        f.error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
+        f.transient = FALSE;
+    }
     *error_context = f.error_context;
     *transient = f.transient;
 close:
