@@ -103,32 +103,11 @@ static HRESULT WINAPI job1_GetStatus(IBackgroundCopyJob1 *iface, DWORD *status, 
     return S_OK;
 }
 
-/* The folder part of a local name exists (AddFile's rule). */
-static BOOL folder_exists(const WCHAR *local)
-{
-    WCHAR dir[MAX_PATH];
-    size_t len = bitsdo_local_dir_len((const bitsdo_wchar *)local);
-    DWORD attrs;
-
-    if (!len || len >= MAX_PATH)
-        return FALSE;
-    memcpy(dir, local, len * sizeof(WCHAR));
-    dir[len] = 0;
-    attrs = GetFileAttributesW(dir);
-    return attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY);
-}
-
 static HRESULT check_file(const FILESETINFO *info)
 {
-    bitsdo_remote_kind kind;
-    HRESULT hr;
-
-    if (!info || !info->bstrRemoteFile || !info->bstrLocalFile)
+    if (!info)
         return E_INVALIDARG;
-    if (FAILED(hr = bitsdo_remote_classify((const bitsdo_wchar *)info->bstrRemoteFile, &kind)) ||
-        FAILED(hr = bitsdo_local_validate((const bitsdo_wchar *)info->bstrLocalFile)))
-        return hr;
-    return folder_exists(info->bstrLocalFile) ? S_OK : E_INVALIDARG;
+    return bitsdo_job_check_names(info->bstrRemoteFile, info->bstrLocalFile);
 }
 
 /* Keeps the caller's size hint for file `index`. */
