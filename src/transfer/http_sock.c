@@ -210,7 +210,7 @@ static HRESULT conn_open(http_xfer *x, const http_url *url, const char *key, soc
     }
     c->s = INVALID_SOCKET;
     c->ev = WSA_INVALID_EVENT;
-    strncpy(c->key, key, sizeof(c->key) - 1);
+    snprintf(c->key, sizeof(c->key), "%s", key);
 
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
