@@ -223,6 +223,10 @@ static void test_property_round_trips(void **state)
     assert_hr(S_OK, set_bool(d, DODownloadProperty_NonVolatile, FALSE));
     assert_hr(S_OK, set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, FALSE));
     check_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, FALSE);
+    assert_hr(S_OK, set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, TRUE));
+    check_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, TRUE);
+    assert_hr(S_OK, set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, FALSE));
+    check_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, FALSE);
     V_VT(&v) = VT_UI8;
     V_UI8(&v) = 12345;
     assert_hr(S_OK, IDODownload_SetProperty(d, DODownloadProperty_TotalSizeBytes, &v));

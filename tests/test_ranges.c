@@ -432,6 +432,52 @@ static void test_do_ranges(void **state)
 
 /* HttpStatusCode / HttpResponseHeaders / HttpRedirectionTarget /
  * HttpServerIPAddress: what the transport saw, after a redirect. */
+/* HttpAllowSecureToNonSecureRedirect: an https URL that redirects to
+ * http fails without it and downloads with it. */
+static void do_redirect_to_http(BOOL allow)
+{
+    IDOManager *domgr = NULL;
+    IDODownload *d = NULL;
+    WCHAR local[MAX_PATH], url[256];
+    DO_DOWNLOAD_STATUS status;
+    char token[64];
+    HRESULT hr;
+
+    ht_token(token, sizeof(token), allow ? "s2h-allow" : "s2h-deny");
+    tu_path(local, MAX_PATH, L"%hs.out", token);
+    swprintf(url, 256, L"https://localhost:%u/fault/id=%hs,redirect-to-http/%ls", ht.fault_https, token,
+             SRC_NAME);
+    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
+                                     &IID_IDOManager, (void **)&domgr));
+    assert_hr(S_OK, IDOManager_CreateDownload(domgr, &d));
+    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, url));
+    assert_hr(S_OK, set_bstr(d, DODownloadProperty_LocalPath, local));
+    assert_hr(S_OK, set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, allow));
+    assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, TRUE));
+    hr = IDODownload_Start(d, NULL);
+    assert_hr(S_OK, IDODownload_GetStatus(d, &status));
+    if (allow) {
+        assert_hr(S_OK, hr);
+        assert_int_equal(status.State, DODownloadState_Transferred);
+        assert_hr(S_OK, IDODownload_Finalize(d));
+        assert_true(tu_files_equal(local, src));
+    } else {
+        assert_true(FAILED(hr));
+        assert_true(FAILED(status.Error));
+        assert_false(tu_exists(local));
+        assert_hr(S_OK, IDODownload_Abort(d));
+    }
+    IDODownload_Release(d);
+    IDOManager_Release(domgr);
+}
+
+static void test_do_https_to_http_redirect(void **state)
+{
+    (void)state;
+    do_redirect_to_http(FALSE);
+    do_redirect_to_http(TRUE);
+}
+
 static void test_do_http_properties(void **state)
 {
     IDOManager *domgr = NULL;
@@ -593,6 +639,7 @@ int main(void)
         cmocka_unit_test_teardown(test_bits_past_end, tu_cancel_all_jobs),
         cmocka_unit_test(test_do_ranges),
         cmocka_unit_test(test_do_http_properties),
+        cmocka_unit_test(test_do_https_to_http_redirect),
         cmocka_unit_test_teardown(test_do_extensions, tu_cancel_all_jobs),
     };
 

@@ -770,6 +770,10 @@ static HRESULT WINAPI dodownload_GetProperty(IDODownload *iface, DODownloadPrope
         V_BOOL(out) = ctx->disallow_cellular ? VARIANT_TRUE : VARIANT_FALSE;
         break;
     case DODownloadProperty_HttpAllowSecureToNonSecureRedirect:
+        V_VT(out) = VT_BOOL;
+        V_BOOL(out) = job->rec.security_flags & BG_HTTP_REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP ? VARIANT_TRUE
+                                                                                           : VARIANT_FALSE;
+        break;
     case DODownloadProperty_NonVolatile:
         V_VT(out) = VT_BOOL; /* only FALSE can be set (see SetProperty) */
         V_BOOL(out) = VARIANT_FALSE;
@@ -780,6 +784,25 @@ static HRESULT WINAPI dodownload_GetProperty(IDODownload *iface, DODownloadPrope
     }
     ReleaseSRWLockShared(&job->lock);
     return hr;
+}
+
+#define DO_SSL_BITS (BG_SSL_IGNORE_CERT_CN_INVALID | BG_SSL_IGNORE_CERT_DATE_INVALID | \
+                     BG_SSL_IGNORE_UNKNOWN_CA | BG_SSL_IGNORE_CERT_WRONG_USAGE)
+
+/* DO's SecurityFlags are WinHTTP's certificate flags (winhttp.h values). */
+static ULONG do_ssl_flags(ULONG winhttp)
+{
+    ULONG out = 0;
+
+    if (winhttp & 0x00001000) /* SECURITY_FLAG_IGNORE_CERT_CN_INVALID */
+        out |= BG_SSL_IGNORE_CERT_CN_INVALID;
+    if (winhttp & 0x00002000) /* SECURITY_FLAG_IGNORE_CERT_DATE_INVALID */
+        out |= BG_SSL_IGNORE_CERT_DATE_INVALID;
+    if (winhttp & 0x00000100) /* SECURITY_FLAG_IGNORE_UNKNOWN_CA */
+        out |= BG_SSL_IGNORE_UNKNOWN_CA;
+    if (winhttp & 0x00000200) /* SECURITY_FLAG_IGNORE_CERT_WRONG_USAGE */
+        out |= BG_SSL_IGNORE_CERT_WRONG_USAGE;
+    return out;
 }
 
 /* The VARIANT type each property takes; VT_EMPTY for unknown ids. */
@@ -926,14 +949,13 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
         break;
     /* Not implemented yet: the engine has no client certificates, no
      * captured network token, no decryption, no piece hash checks, no auth
-     * challenges, no HTTPS->HTTP redirects and no persistence. */
+     * challenges and no persistence. */
     case DODownloadProperty_SecurityContext:
     case DODownloadProperty_NetworkToken:
     case DODownloadProperty_DecryptionInfo:
     case DODownloadProperty_IntegrityCheckInfo:
     case DODownloadProperty_HttpCustomAuthHeaders:
         return E_NOTIMPL;
-    case DODownloadProperty_HttpAllowSecureToNonSecureRedirect:
     case DODownloadProperty_NonVolatile:
         if (flag)
             return E_NOTIMPL;
@@ -995,7 +1017,15 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
         ctx->cost_policy = num;
         break;
     case DODownloadProperty_SecurityFlags:
-        job->rec.security_flags = num;
+        /* WinHTTP's SECURITY_FLAG_IGNORE_* bits, kept as the BG_SSL_IGNORE_*
+         * ones the HTTP transport applies; the redirect policy stays. */
+        job->rec.security_flags = (job->rec.security_flags & ~(ULONG)DO_SSL_BITS) | do_ssl_flags(num);
+        break;
+    case DODownloadProperty_HttpAllowSecureToNonSecureRedirect:
+        if (flag)
+            job->rec.security_flags |= BG_HTTP_REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP;
+        else
+            job->rec.security_flags &= ~(ULONG)BG_HTTP_REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP;
         break;
     case DODownloadProperty_CallbackFreqPercent:
         ctx->callback_freq_percent = num;
