@@ -87,7 +87,7 @@ void bitsdo_qm_queue_remove(bitsdo_job *job);
 /* The GUIDs of the groups in the queue (malloc'ed array). */
 HRESULT bitsdo_qm_queue_ids(GUID **ids, ULONG *count);
 
-/* enum_groups.c / enum_jobs1.c: take ownership of the malloc'ed array. */
+/* enum_guids.c: take ownership of the malloc'ed array. */
 HRESULT bitsdo_enum_groups_create(GUID *ids, ULONG count, IEnumBackgroundCopyGroups **out);
 HRESULT bitsdo_enum_jobs1_create(GUID *ids, ULONG count, IEnumBackgroundCopyJobs1 **out);
 
