@@ -1120,9 +1120,8 @@ HRESULT bitsdo_dodownload_new(IDODownload **out)
     job->ranges_in_place = TRUE;
     /* The engine passes progress on at most every 100 ms by default; a fast
      * download could then cross a CallbackFreqPercent step unheard. DO
-     * filters progress itself (do_deliver), so let it see nearly every
-     * write: at most one progress event per millisecond. */
-    job->rec.min_notify_interval_ms = 1;
+     * filters progress itself (do_deliver), so it hears of every write. */
+    job->progress_interval_ms = 0;
     /* From here the job owns ctx (freed by do_release). */
     hr = bitsdo_dodownload_create(job, &IID_IDODownload, (void **)out);
     if (FAILED(hr))

@@ -107,6 +107,7 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
     InitializeSRWLock(&job->op_lock);
     job->events = events;
     job->events_ctx = events_ctx;
+    job->progress_interval_ms = BITSDO_PROGRESS_NOTIFY_MS;
     job->rec.type = type;
     job->rec.created = job->rec.modified = bitsdo_now();
     if (id)
@@ -339,11 +340,13 @@ void bitsdo__job_progress(bitsdo_job *job)
         ReleaseSRWLockExclusive(&job->lock);
         deliver(job, BITSDO_EVENT_STATE, 0);
     }
-    if (now < impl->next_progress)
-        return;
     interval = job->rec.min_notify_interval_ms ? job->rec.min_notify_interval_ms
-                                               : BITSDO_PROGRESS_NOTIFY_MS;
-    impl->next_progress = now + interval;
+                                               : job->progress_interval_ms;
+    if (interval) {
+        if (now < impl->next_progress)
+            return;
+        impl->next_progress = now + interval;
+    }
     deliver(job, BITSDO_EVENT_PROGRESS, 0);
 }
 

@@ -72,6 +72,9 @@ struct bitsdo_job {
     BOOL in_list;              /* still in the manager's list */
     struct bitsdo_fetch *fetch;/* the transfer under way, for abort */
     ULONGLONG last_progress;   /* GetTickCount64 of the last byte moved */
+    DWORD progress_interval_ms;/* progress events at most this often unless the
+                                * job's own minimum says otherwise; 0: every
+                                * write (for a facade that filters itself) */
     bitsdo_http_seen http_seen;
     BOOL ranges_in_place;      /* DO downloads: a range's bytes go to its own
                                 * offset in the local file (BITS packs them) */
