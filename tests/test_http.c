@@ -485,6 +485,40 @@ static void test_basic_auth_tls(void **state)
     IBackgroundCopyJob_Release(job);
 }
 
+/* TakeOwnership drops the credentials (documented): the new owner's
+ * transfer is refused by the server, as one with no credentials is. */
+static void test_take_ownership_drops_credentials(void **state)
+{
+    WCHAR src[MAX_PATH], local[MAX_PATH], url[512];
+    IBackgroundCopyJob *job;
+    IBackgroundCopyJob2 *job2;
+    BG_AUTH_CREDENTIALS cred;
+    char token[64];
+
+    (void)state;
+    ht_token(token, sizeof(token), "own");
+    ht_make(src, MAX_PATH, L"http-auth.bin", 3000, 12);
+    tu_path(local, MAX_PATH, L"auth-owner.out");
+    swprintf(url, 512, L"http://127.0.0.1:%u/fault/id=%hs,basic=bob:pw/http-auth.bin", ht.fault_http, token);
+    job = ht_job(mgr, url, local);
+    job2 = tu_qi(job, &IID_IBackgroundCopyJob2);
+    memset(&cred, 0, sizeof(cred));
+    cred.Target = BG_AUTH_TARGET_SERVER;
+    cred.Scheme = BG_AUTH_SCHEME_BASIC;
+    cred.Credentials.Basic.UserName = (WCHAR *)L"bob";
+    cred.Credentials.Basic.Password = (WCHAR *)L"pw";
+    assert_hr(S_OK, IBackgroundCopyJob2_SetCredentials(job2, &cred));
+    assert_hr(S_OK, IBackgroundCopyJob_TakeOwnership(job));
+    /* Nothing is left to remove. */
+    assert_hr(S_FALSE, IBackgroundCopyJob2_RemoveCredentials(job2, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_BASIC));
+    IBackgroundCopyJob2_Release(job2);
+    assert_hr(S_OK, IBackgroundCopyJob_Resume(job));
+    ht_expect_error(job, BG_JOB_STATE_ERROR, BG_E_HTTP_ERROR_401, BG_ERROR_CONTEXT_REMOTE_FILE);
+    assert_hr(S_OK, IBackgroundCopyJob_Cancel(job));
+    assert_false(tu_exists(local));
+    IBackgroundCopyJob_Release(job);
+}
+
 /* --- Suspend and Cancel during a stalled request ----------------------------- */
 
 #define STALL_AT 100000u
@@ -618,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_custom_headers_tls),
         cmocka_unit_test(test_credentials_api),
         cmocka_unit_test(test_basic_auth_tls),
+        cmocka_unit_test(test_take_ownership_drops_credentials),
         cmocka_unit_test(test_cancel_stalled_body),
         cmocka_unit_test(test_cancel_stalled_head),
         cmocka_unit_test(test_cancel_stalled_tls),

@@ -487,6 +487,8 @@ static HRESULT WINAPI job_TakeOwnership(IBackgroundCopyJob5 *iface)
     free(job->rec.owner_sid);
     job->rec.owner_sid = sid;
     bitsdo_job_modify_end(job, TRUE);
+    /* Documented: the previous owner's credentials do not pass to the new one. */
+    bitsdo_http_forget_credentials((const GUID *)job->rec.id);
     return S_OK;
 }
 

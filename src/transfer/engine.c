@@ -11,6 +11,7 @@
 #include "fetch.h"
 #include "names.h"
 #include "sched.h"
+#include "transport_http.h"
 #include "wstr.h"
 
 #define BITSDO_MAX_JOBS_PER_USER 60
@@ -198,8 +199,10 @@ static void list_remove(bitsdo_job *job)
         job->in_list = FALSE;
     }
     ReleaseSRWLockExclusive(&list_lock);
-    if (was_in)
+    if (was_in) {
+        bitsdo_http_forget_credentials((const GUID *)job->rec.id);
         bitsdo_job_release(job);
+    }
 }
 
 HRESULT bitsdo_job_find(const GUID *id, bitsdo_job **out)

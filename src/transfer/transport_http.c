@@ -653,39 +653,20 @@ static void cred_job_free(cred_job *cj)
     free(cj);
 }
 
-/* Drops the credentials of jobs that are gone (cancelled, completed or
- * freed). Called without any job lock held. */
-static void cred_prune(void)
+void bitsdo_http_forget_credentials(const GUID *id)
 {
-    cred_job **pp, *cj, *dead = NULL;
-    GUID ids[64];
-    unsigned n = 0, i;
+    cred_job **pp, *cj;
 
-    AcquireSRWLockShared(&cred_lock);
-    for (cj = cred_jobs; cj && n < 64; cj = cj->next)
-        ids[n++] = cj->id;
-    ReleaseSRWLockShared(&cred_lock);
-    for (i = 0; i < n; i++) {
-        bitsdo_job *job;
-        if (SUCCEEDED(bitsdo_job_find(&ids[i], &job))) {
-            bitsdo_job_release(job);
-            continue;
+    AcquireSRWLockExclusive(&cred_lock);
+    for (pp = &cred_jobs; (cj = *pp); pp = &cj->next) {
+        if (IsEqualGUID(&cj->id, id)) {
+            *pp = cj->next;
+            break;
         }
-        AcquireSRWLockExclusive(&cred_lock);
-        for (pp = &cred_jobs; (cj = *pp); pp = &cj->next) {
-            if (IsEqualGUID(&cj->id, &ids[i])) {
-                *pp = cj->next;
-                cj->next = dead;
-                dead = cj;
-                break;
-            }
-        }
-        ReleaseSRWLockExclusive(&cred_lock);
     }
-    while ((cj = dead)) {
-        dead = cj->next;
+    ReleaseSRWLockExclusive(&cred_lock);
+    if (cj)
         cred_job_free(cj);
-    }
 }
 
 static HRESULT check_target_scheme(int target, int scheme)
@@ -721,7 +702,6 @@ HRESULT bitsdo_http_set_credentials(bitsdo_job *job, const BG_AUTH_CREDENTIALS *
         wipe_free(new_user);
         return E_OUTOFMEMORY;
     }
-    cred_prune();
 
     if (FAILED(hr = bitsdo_job_modify_begin(job))) {
         wipe_free(new_user);

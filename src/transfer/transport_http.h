@@ -23,6 +23,9 @@ HRESULT bitsdo_http_set_credentials(bitsdo_job *job, const BG_AUTH_CREDENTIALS *
 /* IBackgroundCopyJob2::RemoveCredentials: S_OK, S_FALSE when none were
  * set for the pair, BG_E_INVALID_AUTH_TARGET / _SCHEME, BG_E_INVALID_STATE. */
 HRESULT bitsdo_http_remove_credentials(bitsdo_job *job, BG_AUTH_TARGET target, BG_AUTH_SCHEME scheme);
+/* Wipes and drops every credential of a job: when it leaves the job list
+ * (Complete, Cancel) and when it changes owner (TakeOwnership). */
+void bitsdo_http_forget_credentials(const GUID *id);
 
 /* IBackgroundCopyJobHttpOptions::SetCustomHeaders input check: lines of
  * "Name: value" each ended by CRLF (the last CRLF may be missing), a token
