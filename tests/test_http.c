@@ -457,12 +457,27 @@ static void test_credentials_api(void **state)
 }
 
 /* Basic credentials over HTTPS go through WinHTTP's own handling. */
+/* A job for url with the fault server's basic=bob:pw credentials set. */
+static IBackgroundCopyJob *basic_auth_job(const WCHAR *url, const WCHAR *local, IBackgroundCopyJob2 **job2)
+{
+    IBackgroundCopyJob *job = ht_job(mgr, url, local);
+    BG_AUTH_CREDENTIALS cred;
+
+    *job2 = tu_qi(job, &IID_IBackgroundCopyJob2);
+    memset(&cred, 0, sizeof(cred));
+    cred.Target = BG_AUTH_TARGET_SERVER;
+    cred.Scheme = BG_AUTH_SCHEME_BASIC;
+    cred.Credentials.Basic.UserName = (WCHAR *)L"bob";
+    cred.Credentials.Basic.Password = (WCHAR *)L"pw";
+    assert_hr(S_OK, IBackgroundCopyJob2_SetCredentials(*job2, &cred));
+    return job;
+}
+
 static void test_basic_auth_tls(void **state)
 {
     WCHAR src[MAX_PATH], local[MAX_PATH], url[512];
     IBackgroundCopyJob *job;
     IBackgroundCopyJob2 *job2;
-    BG_AUTH_CREDENTIALS cred;
     char token[64];
 
     (void)state;
@@ -471,14 +486,7 @@ static void test_basic_auth_tls(void **state)
     tu_path(local, MAX_PATH, L"auth-tls.out");
     swprintf(
         url, 512, L"https://localhost:%u/fault/id=%hs,basic=bob:pw/http-auth.bin", ht.fault_https, token);
-    job = ht_job(mgr, url, local);
-    job2 = tu_qi(job, &IID_IBackgroundCopyJob2);
-    memset(&cred, 0, sizeof(cred));
-    cred.Target = BG_AUTH_TARGET_SERVER;
-    cred.Scheme = BG_AUTH_SCHEME_BASIC;
-    cred.Credentials.Basic.UserName = (WCHAR *)L"bob";
-    cred.Credentials.Basic.Password = (WCHAR *)L"pw";
-    assert_hr(S_OK, IBackgroundCopyJob2_SetCredentials(job2, &cred));
+    job = basic_auth_job(url, local, &job2);
     IBackgroundCopyJob2_Release(job2);
     assert_hr(S_OK, IBackgroundCopyJob_Resume(job));
     ht_complete_equal(job, local, src);
@@ -492,7 +500,6 @@ static void test_take_ownership_drops_credentials(void **state)
     WCHAR src[MAX_PATH], local[MAX_PATH], url[512];
     IBackgroundCopyJob *job;
     IBackgroundCopyJob2 *job2;
-    BG_AUTH_CREDENTIALS cred;
     char token[64];
 
     (void)state;
@@ -500,14 +507,7 @@ static void test_take_ownership_drops_credentials(void **state)
     ht_make(src, MAX_PATH, L"http-auth.bin", 3000, 12);
     tu_path(local, MAX_PATH, L"auth-owner.out");
     swprintf(url, 512, L"http://127.0.0.1:%u/fault/id=%hs,basic=bob:pw/http-auth.bin", ht.fault_http, token);
-    job = ht_job(mgr, url, local);
-    job2 = tu_qi(job, &IID_IBackgroundCopyJob2);
-    memset(&cred, 0, sizeof(cred));
-    cred.Target = BG_AUTH_TARGET_SERVER;
-    cred.Scheme = BG_AUTH_SCHEME_BASIC;
-    cred.Credentials.Basic.UserName = (WCHAR *)L"bob";
-    cred.Credentials.Basic.Password = (WCHAR *)L"pw";
-    assert_hr(S_OK, IBackgroundCopyJob2_SetCredentials(job2, &cred));
+    job = basic_auth_job(url, local, &job2);
     assert_hr(S_OK, IBackgroundCopyJob_TakeOwnership(job));
     /* Nothing is left to remove. */
     assert_hr(S_FALSE, IBackgroundCopyJob2_RemoveCredentials(job2, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_BASIC));
