@@ -33,7 +33,7 @@ static int group_setup(void **state)
 static int setup(void **state)
 {
     (void)state;
-    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
+    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
                                      &IID_IDOManager, (void **)&mgr));
     return 0;
 }

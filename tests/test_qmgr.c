@@ -17,7 +17,7 @@ static int group_setup(void **state)
 {
     if (tu_group_setup(state))
         return -1;
-    if (FAILED(CoCreateInstance(&CLSID_BitsdoQMgr, NULL, CLSCTX_INPROC_SERVER,
+    if (FAILED(CoCreateInstance(&CLSID_BitsdoPrivateQMgr, NULL, CLSCTX_INPROC_SERVER,
                                 &IID_IBackgroundCopyQMgr, (void **)&qmgr)))
         return -1;
     return 0;
@@ -432,7 +432,7 @@ static void test_activation(void **state)
     assert_null(p);
     assert_hr(E_POINTER, IBackgroundCopyQMgr_QueryInterface(qmgr, &IID_IUnknown, NULL));
     /* Through the registry again, asking for IUnknown first. */
-    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoQMgr, NULL, CLSCTX_INPROC_SERVER, &IID_IUnknown,
+    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateQMgr, NULL, CLSCTX_INPROC_SERVER, &IID_IUnknown,
                                      (void **)&unk));
     other = tu_qi(unk, &IID_IBackgroundCopyQMgr);
     IUnknown_Release(unk);

@@ -395,7 +395,7 @@ static void test_do_ranges(void **state)
     free(fill);
     swprintf(url, 256, L"http://127.0.0.1:%u/%ls", ht.nginx_http, SRC_NAME);
 
-    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
+    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
                                      &IID_IDOManager, (void **)&domgr));
     assert_hr(S_OK, IDOManager_CreateDownload(domgr, &d));
     assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, url));
@@ -447,7 +447,7 @@ static void do_redirect_to_http(BOOL allow)
     tu_path(local, MAX_PATH, L"%hs.out", token);
     swprintf(url, 256, L"https://localhost:%u/fault/id=%hs,redirect-to-http/%ls", ht.fault_https, token,
              SRC_NAME);
-    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
+    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
                                      &IID_IDOManager, (void **)&domgr));
     assert_hr(S_OK, IDOManager_CreateDownload(domgr, &d));
     assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, url));
@@ -490,7 +490,7 @@ static void test_do_http_properties(void **state)
     ht_token(token, sizeof(token), "p");
     tu_path(local, MAX_PATH, L"do_http.out");
     swprintf(url, 256, L"http://127.0.0.1:%u/fault/id=%hs,redirect=1/%ls", ht.fault_http, token, SRC_NAME);
-    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
+    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
                                      &IID_IDOManager, (void **)&domgr));
     assert_hr(S_OK, IDOManager_CreateDownload(domgr, &d));
     assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, url));

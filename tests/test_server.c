@@ -15,6 +15,9 @@ static const CLSID *const our_classes[] = {
     &CLSID_BitsdoManager,
     &CLSID_BitsdoQMgr,
     &CLSID_BitsdoDeliveryOptimization,
+    &CLSID_BitsdoPrivateManager,
+    &CLSID_BitsdoPrivateQMgr,
+    &CLSID_BitsdoPrivateDeliveryOptimization,
 };
 #define N_CLASSES (sizeof(our_classes) / sizeof(our_classes[0]))
 

@@ -25,6 +25,12 @@ static const struct bitsdo_class {
     {&CLSID_BitsdoManager, L"bitsdo Background Copy Manager", bitsdo_manager_create},
     {&CLSID_BitsdoQMgr, L"bitsdo Background Copy Queue Manager (BITS 1.0)", bitsdo_qmgr_create},
     {&CLSID_BitsdoDeliveryOptimization, L"bitsdo Delivery Optimization", bitsdo_domanager_create},
+    {&CLSID_BitsdoPrivateManager, L"bitsdo Background Copy Manager (private, in-process)",
+     bitsdo_manager_create},
+    {&CLSID_BitsdoPrivateQMgr, L"bitsdo Background Copy Queue Manager (BITS 1.0, private, in-process)",
+     bitsdo_qmgr_create},
+    {&CLSID_BitsdoPrivateDeliveryOptimization, L"bitsdo Delivery Optimization (private, in-process)",
+     bitsdo_domanager_create},
 };
 
 BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)

@@ -41,7 +41,7 @@ void tu_assert_wstr_equal(const WCHAR *a, const WCHAR *b, const char *ta, const 
 IBackgroundCopyManager *tu_manager(void)
 {
     IBackgroundCopyManager *mgr = NULL;
-    HRESULT hr = CoCreateInstance(&CLSID_BitsdoManager, NULL, CLSCTX_INPROC_SERVER,
+    HRESULT hr = CoCreateInstance(&CLSID_BitsdoPrivateManager, NULL, CLSCTX_INPROC_SERVER,
                                   &IID_IBackgroundCopyManager, (void **)&mgr);
     assert_hr(S_OK, hr);
     assert_non_null(mgr);
@@ -101,7 +101,7 @@ int tu_cancel_all_jobs(void **state)
     ULONG fetched, n = 0;
 
     (void)state;
-    if (FAILED(CoCreateInstance(&CLSID_BitsdoManager, NULL, CLSCTX_INPROC_SERVER,
+    if (FAILED(CoCreateInstance(&CLSID_BitsdoPrivateManager, NULL, CLSCTX_INPROC_SERVER,
                                 &IID_IBackgroundCopyManager, (void **)&mgr)))
         return 0;
     if (SUCCEEDED(IBackgroundCopyManager_EnumJobs(mgr, 0, &e))) {

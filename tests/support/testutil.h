@@ -43,7 +43,7 @@ void tu_assert_wstr_equal(const WCHAR *a, const WCHAR *b, const char *ta, const 
 
 /* --- COM ------------------------------------------------------------------ */
 
-/* CoCreateInstance(CLSID_BitsdoManager, CLSCTX_INPROC_SERVER,
+/* CoCreateInstance(CLSID_BitsdoPrivateManager, CLSCTX_INPROC_SERVER,
  * IID_IBackgroundCopyManager), through the registry; asserts success. The
  * calling thread must have called CoInitializeEx. */
 IBackgroundCopyManager *tu_manager(void);

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: MIT
  *
  * The same client code runs against any BITS-compatible manager: bitsdo.dll
- * (CLSID_BitsdoManager, in-process) or the system's BITS
+ * (CLSID_BitsdoPrivateManager, in-process) or the system's BITS
  * (CLSID_BackgroundCopyManager; under Wine that is the qmgr service, in
  * another process). It creates one download job, adds the files (one
  * AddFileSet call), resumes it, waits for TRANSFERRED (notification
@@ -327,7 +327,7 @@ int wmain(int argc, WCHAR **argv)
     njobs = (count + per_job - 1) / per_job;
 
     if (!_wcsicmp(manager_arg, L"bitsdo")) {
-        clsid = CLSID_BitsdoManager;
+        clsid = CLSID_BitsdoPrivateManager;
         manager_name = "bitsdo";
     } else if (!_wcsicmp(manager_arg, L"bits")) {
         clsid = CLSID_BackgroundCopyManager;

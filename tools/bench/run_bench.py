@@ -3,7 +3,7 @@
 """The bitsdo benchmark driver (the `bench` target runs it).
 
 One run, side by side, on the same loopback nginx files:
-  bitsdo  bench.exe through CLSID_BitsdoManager (bitsdo.dll, in-process)
+  bitsdo  bench.exe through CLSID_BitsdoPrivateManager (bitsdo.dll, in-process)
   bits    the same bench.exe through CLSID_BackgroundCopyManager (under Wine:
           Wine's built-in BITS, the qmgr service in another process)
   curl    the host's curl
