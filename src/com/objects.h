@@ -12,10 +12,18 @@
 extern HINSTANCE bitsdo_instance;
 void bitsdo_module_addref(void);
 void bitsdo_module_release(void);
+/* Live objects and server locks (the host's idle test). */
+LONG bitsdo_module_count(void);
 
 /* factory.c: a class factory for a constructor. */
 typedef HRESULT (*bitsdo_constructor)(REFIID riid, void **out);
 HRESULT bitsdo_factory_create(bitsdo_constructor ctor, REFIID riid, void **out);
+
+/* connector.c: the class object of a public class in a client process,
+ * which hands out the per-user host's objects. */
+HRESULT bitsdo_connector_create(REFCLSID clsid, REFIID riid, void **out);
+/* host_entry.c: what bitsdo-host.exe runs (CLSID_BitsdoHostEntry). */
+HRESULT bitsdo_host_entry_create(REFIID riid, void **out);
 
 /* manager.c */
 HRESULT bitsdo_manager_create(REFIID riid, void **out);

@@ -1,6 +1,14 @@
 /* The server entry points: DllGetClassObject, DllCanUnloadNow and
- * registration of our classes under HKEY_CLASSES_ROOT. */
+ * registration of our classes under HKEY_CLASSES_ROOT.
+ *
+ * The public classes (shared: docs/hosting.md) are registered both as
+ * InprocServer32 (this DLL) and LocalServer32 (bitsdo-host.exe beside it,
+ * with an AppID). Loaded into a client, this DLL answers a public class
+ * with a connector to the per-user host (connector.c); inside the host it
+ * makes the real objects. The private classes always make real objects in
+ * the calling process. */
 #include "objects.h"
+#include "hostinfo.h"
 
 #include <stdio.h>
 
@@ -17,20 +25,29 @@ void bitsdo_module_release(void)
     InterlockedDecrement(&module_refs);
 }
 
+LONG bitsdo_module_count(void)
+{
+    return bitsdo__read_long(&module_refs);
+}
+
+/* The AppID of the public classes when bitsdo-host.exe serves them. */
+static const GUID appid_host = {0xc46ae0c8, 0xde4d, 0x4036, {0xb4, 0xfa, 0x36, 0x42, 0x58, 0x49, 0x25, 0xc0}};
+
 static const struct bitsdo_class {
     const CLSID *clsid;
     const WCHAR *name;
     bitsdo_constructor create;
+    BOOL shared;                /* served by the per-user host */
 } classes[] = {
-    {&CLSID_BitsdoManager, L"bitsdo Background Copy Manager", bitsdo_manager_create},
-    {&CLSID_BitsdoQMgr, L"bitsdo Background Copy Queue Manager (BITS 1.0)", bitsdo_qmgr_create},
-    {&CLSID_BitsdoDeliveryOptimization, L"bitsdo Delivery Optimization", bitsdo_domanager_create},
+    {&CLSID_BitsdoManager, L"bitsdo Background Copy Manager", bitsdo_manager_create, TRUE},
+    {&CLSID_BitsdoQMgr, L"bitsdo Background Copy Queue Manager (BITS 1.0)", bitsdo_qmgr_create, TRUE},
+    {&CLSID_BitsdoDeliveryOptimization, L"bitsdo Delivery Optimization", bitsdo_domanager_create, TRUE},
     {&CLSID_BitsdoPrivateManager, L"bitsdo Background Copy Manager (private, in-process)",
-     bitsdo_manager_create},
+     bitsdo_manager_create, FALSE},
     {&CLSID_BitsdoPrivateQMgr, L"bitsdo Background Copy Queue Manager (BITS 1.0, private, in-process)",
-     bitsdo_qmgr_create},
+     bitsdo_qmgr_create, FALSE},
     {&CLSID_BitsdoPrivateDeliveryOptimization, L"bitsdo Delivery Optimization (private, in-process)",
-     bitsdo_domanager_create},
+     bitsdo_domanager_create, FALSE},
 };
 
 BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)
@@ -52,9 +69,15 @@ HRESULT WINAPI DllGetClassObject(REFCLSID clsid, REFIID riid, void **out)
     *out = NULL;
     if (!clsid || !riid)
         return E_INVALIDARG;
-    for (i = 0; i < ARRAYSIZE(classes); i++)
-        if (IsEqualCLSID(clsid, classes[i].clsid))
-            return bitsdo_factory_create(classes[i].create, riid, out);
+    for (i = 0; i < ARRAYSIZE(classes); i++) {
+        if (!IsEqualCLSID(clsid, classes[i].clsid))
+            continue;
+        if (classes[i].shared && !bitsdo_host_mode())
+            return bitsdo_connector_create(clsid, riid, out);
+        return bitsdo_factory_create(classes[i].create, riid, out);
+    }
+    if (IsEqualCLSID(clsid, &CLSID_BitsdoHostEntry))
+        return bitsdo_host_entry_create(riid, out);
     return CLASS_E_CLASSNOTAVAILABLE;
 }
 
@@ -78,9 +101,25 @@ static HRESULT set_value(HKEY key, const WCHAR *name, const WCHAR *value)
     return HRESULT_FROM_WIN32(err);
 }
 
-static HRESULT register_class(const struct bitsdo_class *c, const WCHAR *path)
+/* Creates key\\sub and sets its default value. */
+static HRESULT set_subkey(HKEY key, const WCHAR *sub, const WCHAR *value)
 {
-    WCHAR name[64];
+    HKEY k;
+    HRESULT hr;
+    LONG err = RegCreateKeyExW(key, sub, 0, NULL, 0, KEY_WRITE, NULL, &k, NULL);
+
+    if (err)
+        return HRESULT_FROM_WIN32(err);
+    hr = set_value(k, NULL, value);
+    RegCloseKey(k);
+    return hr;
+}
+
+/* A class: its name, InprocServer32 (ThreadingModel Both) and, for a
+ * shared one, LocalServer32 (the host beside this DLL) and the AppID. */
+static HRESULT register_class(const struct bitsdo_class *c, const WCHAR *path, const WCHAR *host_path)
+{
+    WCHAR name[64], appid[40];
     HKEY key = NULL, inproc = NULL;
     HRESULT hr;
     LONG err;
@@ -96,10 +135,35 @@ static HRESULT register_class(const struct bitsdo_class *c, const WCHAR *path)
         else if (SUCCEEDED(hr = set_value(inproc, NULL, path)))
             hr = set_value(inproc, L"ThreadingModel", L"Both");
     }
+    if (SUCCEEDED(hr) && c->shared) {
+        StringFromGUID2(&appid_host, appid, ARRAYSIZE(appid));
+        if (SUCCEEDED(hr = set_subkey(key, L"LocalServer32", host_path)))
+            hr = set_value(key, L"AppID", appid);
+    }
     if (inproc)
         RegCloseKey(inproc);
     RegCloseKey(key);
     return hr;
+}
+
+static HRESULT register_appid(void)
+{
+    WCHAR name[64], appid[40];
+
+    StringFromGUID2(&appid_host, appid, ARRAYSIZE(appid));
+    swprintf(name, ARRAYSIZE(name), L"AppID\\%ls", appid);
+    return set_subkey(HKEY_CLASSES_ROOT, name, L"bitsdo per-user job host");
+}
+
+static HRESULT unregister_appid(void)
+{
+    WCHAR name[64], appid[40];
+    LONG err;
+
+    StringFromGUID2(&appid_host, appid, ARRAYSIZE(appid));
+    swprintf(name, ARRAYSIZE(name), L"AppID\\%ls", appid);
+    err = RegDeleteTreeW(HKEY_CLASSES_ROOT, name);
+    return HRESULT_FROM_WIN32(err == ERROR_FILE_NOT_FOUND ? ERROR_SUCCESS : err);
 }
 
 static HRESULT unregister_class(const struct bitsdo_class *c)
@@ -122,26 +186,30 @@ HRESULT WINAPI DllUnregisterServer(void)
     for (i = 0; i < ARRAYSIZE(classes); i++)
         if (FAILED(one = unregister_class(&classes[i])))
             hr = one;
+    if (FAILED(one = unregister_appid()))
+        hr = one;
     return hr;
 }
 
 HRESULT WINAPI DllRegisterServer(void)
 {
-    WCHAR path[MAX_PATH];
+    WCHAR path[MAX_PATH], host_path[MAX_PATH + 2], *slash;
     DWORD len;
     HRESULT hr;
     size_t i;
 
     len = GetModuleFileNameW(bitsdo_instance, path, ARRAYSIZE(path));
-    if (!len || len >= ARRAYSIZE(path))
+    if (!len || len >= ARRAYSIZE(path) || !(slash = wcsrchr(path, L'\\')))
         return HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE);
-    for (i = 0; i < ARRAYSIZE(classes); i++) {
-        if (FAILED(hr = register_class(&classes[i], path))) {
-            DllUnregisterServer();
-            return hr;
-        }
-    }
-    return S_OK;
+    /* LocalServer32 is a command line: the path quoted. */
+    if (swprintf(host_path, ARRAYSIZE(host_path), L"\"%.*ls\\bitsdo-host.exe\"", (int)(slash - path), path) < 0)
+        return HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE);
+    hr = register_appid();
+    for (i = 0; i < ARRAYSIZE(classes) && SUCCEEDED(hr); i++)
+        hr = register_class(&classes[i], path, host_path);
+    if (FAILED(hr))
+        DllUnregisterServer();
+    return hr;
 }
 
 /* regsvr32 /i calls this. No command-line options exist yet: taking over

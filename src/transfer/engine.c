@@ -188,6 +188,27 @@ LONG bitsdo_job_live_count(void)
     return bitsdo__read_long(&live_jobs);
 }
 
+LONG bitsdo_job_active_count(void)
+{
+    bitsdo_list_entry *e;
+    LONG n = 0;
+
+    AcquireSRWLockShared(&list_lock);
+    for (e = list_head.next; e != &list_head; e = e->next) {
+        bitsdo_job *job = CONTAINING_RECORD(e, bitsdo_job, entry);
+        bitsdo_state state;
+
+        AcquireSRWLockShared(&job->lock);
+        state = job->rec.state;
+        ReleaseSRWLockShared(&job->lock);
+        if (state == BITSDO_STATE_QUEUED || state == BITSDO_STATE_CONNECTING ||
+            state == BITSDO_STATE_TRANSFERRING || state == BITSDO_STATE_TRANSIENT_ERROR)
+            n++;
+    }
+    ReleaseSRWLockShared(&list_lock);
+    return n;
+}
+
 static void list_remove(bitsdo_job *job)
 {
     BOOL was_in;

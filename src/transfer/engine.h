@@ -108,6 +108,9 @@ HRESULT bitsdo_job_list(bitsdo_job ***jobs, ULONG *count,
 void bitsdo_job_list_free(bitsdo_job **jobs, ULONG count);
 /* How many jobs are alive in the process (for DllCanUnloadNow). */
 LONG bitsdo_job_live_count(void);
+/* How many jobs in the list can make progress on their own (QUEUED,
+ * CONNECTING, TRANSFERRING, TRANSIENT_ERROR): the host stays up for them. */
+LONG bitsdo_job_active_count(void);
 
 /* Checks a remote/local pair as AddFile does (names, and that the local
  * folder exists): S_OK or E_INVALIDARG. */

@@ -1,0 +1,266 @@
+/* The per-user job host (docs/hosting.md, sections 2 and 3): the body of
+ * bitsdo-host.exe, which only loads bitsdo.dll and calls this, so that the
+ * host has one copy of the engine, the DLL's.
+ *
+ * Exactly one host runs per user: it holds the named mutex
+ * "Local\bitsdo-<SID>-host-lock" for its whole life, and a second host that
+ * cannot take it exits at once (code 0; whoever started it then finds the
+ * first one). Holding the lock, the host
+ *   1. turns host mode on: from now on the public classes make real
+ *      managers in this process (server.c) instead of connecting to a host;
+ *   2. registers their class objects with COM (CLSCTX_LOCAL_SERVER,
+ *      REGCLS_MULTIPLEUSE), the door through rpcss;
+ *   3. publishes the same class objects, marshaled MSHLFLAGS_TABLESTRONG,
+ *      in the info mapping (hostinfo.h), then sets the ready event: the
+ *      door the DLL's connector uses (connect.c), which needs no rpcss;
+ *   4. beats a heartbeat into the info every 250 ms, and leaves when it is
+ *      idle (no object a client holds, no job that can make progress) for
+ *      BITSDO_HOST_IDLE_MS (default 30 s) or when asked to stop
+ *      ("bitsdo-host.exe -Stop" sets the named stop event).
+ * On the way out it marks the info EXITING before it revokes anything, so
+ * a connector that reads it starts a new host instead of using this one. */
+#include "objects.h"
+#include "hostinfo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define HEARTBEAT_MS 250
+#define DEFAULT_IDLE_MS 30000
+#define STOP_WAIT_MS 30000
+
+static volatile LONG host_mode;
+
+BOOL bitsdo_host_mode(void)
+{
+    return bitsdo__read_long(&host_mode) != 0;
+}
+
+static void info_write_begin(bitsdo_host_info *info)
+{
+    InterlockedIncrement(&info->seq); /* odd: readers retry */
+}
+
+static void info_write_end(bitsdo_host_info *info)
+{
+    InterlockedIncrement(&info->seq); /* even again */
+}
+
+static DWORD env_ms(const WCHAR *name, DWORD fallback)
+{
+    WCHAR buf[32];
+    DWORD n = GetEnvironmentVariableW(name, buf, ARRAYSIZE(buf));
+
+    return n && n < ARRAYSIZE(buf) ? wcstoul(buf, NULL, 10) : fallback;
+}
+
+/* The public classes the host serves. */
+static const struct host_class {
+    const CLSID *clsid;
+    bitsdo_constructor create;
+} host_classes[BITSDO_HOST_CLASSES] = {
+    {&CLSID_BitsdoManager, bitsdo_manager_create},
+    {&CLSID_BitsdoQMgr, bitsdo_qmgr_create},
+    {&CLSID_BitsdoDeliveryOptimization, bitsdo_domanager_create},
+};
+
+/* Marshals a class object for any process (TABLESTRONG: unmarshaled as
+ * often as clients like, until CoReleaseMarshalData) into ref. */
+static HRESULT marshal_class(IClassFactory *factory, bitsdo_host_class_ref *ref)
+{
+    IStream *stream = NULL;
+    HGLOBAL mem;
+    ULARGE_INTEGER size;
+    LARGE_INTEGER zero = {{0}};
+    HRESULT hr;
+    void *p;
+
+    if (FAILED(hr = CreateStreamOnHGlobal(NULL, TRUE, &stream)))
+        return hr;
+    hr = CoMarshalInterface(stream, &IID_IClassFactory, (IUnknown *)factory, MSHCTX_LOCAL, NULL,
+                            MSHLFLAGS_TABLESTRONG);
+    if (SUCCEEDED(hr))
+        hr = IStream_Seek(stream, zero, STREAM_SEEK_CUR, &size);
+    if (SUCCEEDED(hr) && size.QuadPart > sizeof(ref->objref))
+        hr = E_OUTOFMEMORY;
+    if (SUCCEEDED(hr) && SUCCEEDED(hr = GetHGlobalFromStream(stream, &mem))) {
+        if ((p = GlobalLock(mem))) {
+            memcpy(ref->objref, p, (size_t)size.QuadPart);
+            ref->objref_len = (uint32_t)size.QuadPart;
+            GlobalUnlock(mem);
+        } else {
+            hr = E_OUTOFMEMORY;
+        }
+    }
+    IStream_Release(stream);
+    return hr;
+}
+
+static void release_class_ref(const bitsdo_host_class_ref *ref)
+{
+    IStream *stream;
+
+    if (!ref->objref_len || FAILED(CreateStreamOnHGlobal(NULL, TRUE, &stream)))
+        return;
+    if (SUCCEEDED(IStream_Write(stream, ref->objref, ref->objref_len, NULL))) {
+        LARGE_INTEGER zero = {{0}};
+
+        IStream_Seek(stream, zero, STREAM_SEEK_SET, NULL);
+        CoReleaseMarshalData(stream);
+    }
+    IStream_Release(stream);
+}
+
+/* "-Stop": asks the running host to leave and waits (bounded) until it has. */
+static DWORD stop_host(void)
+{
+    WCHAR name[256];
+    HANDLE stop, lock;
+    DWORD wait;
+
+    if (!bitsdo_host_object_name(BITSDO_HOST_NAME_STOP, name, ARRAYSIZE(name)))
+        return 1;
+    if ((stop = OpenEventW(EVENT_MODIFY_STATE, FALSE, name))) {
+        SetEvent(stop);
+        CloseHandle(stop);
+    }
+    if (!bitsdo_host_object_name(BITSDO_HOST_NAME_LOCK, name, ARRAYSIZE(name)))
+        return 1;
+    if (!(lock = OpenMutexW(SYNCHRONIZE, FALSE, name)))
+        return 0; /* no host */
+    wait = WaitForSingleObject(lock, STOP_WAIT_MS);
+    if (wait == WAIT_OBJECT_0 || wait == WAIT_ABANDONED)
+        ReleaseMutex(lock);
+    CloseHandle(lock);
+    return wait == WAIT_TIMEOUT ? 2 : 0;
+}
+
+DWORD bitsdo_host_run(const WCHAR *command_line)
+{
+    WCHAR name[256];
+    HANDLE lock = NULL, ready = NULL, mapping = NULL, stop = NULL;
+    bitsdo_host_info *info = NULL;
+    IClassFactory *factories[BITSDO_HOST_CLASSES] = {0};
+    DWORD cookies[BITSDO_HOST_CLASSES] = {0};
+    DWORD idle_ms = env_ms(L"BITSDO_HOST_IDLE_MS", DEFAULT_IDLE_MS), wait, code = 1;
+    ULONGLONG idle_since = 0;
+    FILETIME now;
+    size_t i;
+    HRESULT hr;
+
+    if (command_line && (wcsstr(command_line, L"-Stop") || wcsstr(command_line, L"/Stop")))
+        return stop_host();
+
+    if (!bitsdo_host_object_name(BITSDO_HOST_NAME_LOCK, name, ARRAYSIZE(name)) ||
+        !(lock = CreateMutexW(NULL, FALSE, name)))
+        return 1;
+    wait = WaitForSingleObject(lock, 0);
+    if (wait != WAIT_OBJECT_0 && wait != WAIT_ABANDONED) {
+        CloseHandle(lock);
+        return 0; /* another host runs for this user */
+    }
+    if (FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)))
+        goto done_lock;
+    InterlockedExchange(&host_mode, 1);
+
+    if (!bitsdo_host_object_name(BITSDO_HOST_NAME_STOP, name, ARRAYSIZE(name)) ||
+        !(stop = CreateEventW(NULL, TRUE, FALSE, name)))
+        goto done;
+    ResetEvent(stop);
+    if (!bitsdo_host_object_name(BITSDO_HOST_NAME_READY, name, ARRAYSIZE(name)) ||
+        !(ready = CreateEventW(NULL, TRUE, FALSE, name)))
+        goto done;
+    ResetEvent(ready);
+    if (!bitsdo_host_object_name(BITSDO_HOST_NAME_INFO, name, ARRAYSIZE(name)) ||
+        !(mapping = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, sizeof(*info), name)) ||
+        !(info = MapViewOfFile(mapping, FILE_MAP_WRITE, 0, 0, sizeof(*info))))
+        goto done;
+
+    info_write_begin(info);
+    info->state = BITSDO_HOST_NONE;
+    info_write_end(info);
+
+    for (i = 0; i < BITSDO_HOST_CLASSES; i++) {
+        if (FAILED(hr = bitsdo_factory_create(host_classes[i].create, &IID_IClassFactory,
+                                              (void **)&factories[i])) ||
+            FAILED(hr = CoRegisterClassObject(host_classes[i].clsid, (IUnknown *)factories[i],
+                                              CLSCTX_LOCAL_SERVER, REGCLS_MULTIPLEUSE, &cookies[i])))
+            goto done;
+    }
+
+    info_write_begin(info);
+    info->magic = BITSDO_HOST_INFO_MAGIC;
+    info->version = BITSDO_HOST_INFO_VERSION;
+    info->pid = GetCurrentProcessId();
+    GetSystemTimeAsFileTime(&now);
+    info->generation = ((uint64_t)now.dwHighDateTime << 32) | now.dwLowDateTime;
+    InterlockedExchange64(&info->heartbeat, (LONG64)GetTickCount64());
+    info->class_count = BITSDO_HOST_CLASSES;
+    hr = S_OK;
+    for (i = 0; i < BITSDO_HOST_CLASSES && SUCCEEDED(hr); i++) {
+        info->classes[i].clsid = *host_classes[i].clsid;
+        hr = marshal_class(factories[i], &info->classes[i]);
+    }
+    info->state = SUCCEEDED(hr) ? BITSDO_HOST_READY : BITSDO_HOST_NONE;
+    info_write_end(info);
+    if (FAILED(hr))
+        goto done;
+    SetEvent(ready);
+
+    /* Idle: no live object but the class objects, and no job that runs. */
+    for (;;) {
+        ULONGLONG tick;
+
+        if (WaitForSingleObject(stop, HEARTBEAT_MS) == WAIT_OBJECT_0)
+            break;
+        tick = GetTickCount64();
+        InterlockedExchange64(&info->heartbeat, (LONG64)tick);
+        if (bitsdo_module_count() <= BITSDO_HOST_CLASSES && bitsdo_job_active_count() == 0) {
+            if (!idle_since)
+                idle_since = tick;
+            else if (tick - idle_since >= idle_ms)
+                break;
+        } else {
+            idle_since = 0;
+        }
+    }
+    code = 0;
+
+done:
+    if (info) {
+        info_write_begin(info);
+        info->state = BITSDO_HOST_EXITING;
+        info_write_end(info);
+    }
+    if (ready)
+        ResetEvent(ready);
+    for (i = 0; i < BITSDO_HOST_CLASSES; i++) {
+        if (cookies[i])
+            CoRevokeClassObject(cookies[i]);
+        if (info)
+            release_class_ref(&info->classes[i]);
+        if (factories[i]) {
+            CoDisconnectObject((IUnknown *)factories[i], 0);
+            IClassFactory_Release(factories[i]);
+        }
+    }
+    if (info) {
+        info_write_begin(info);
+        memset(info->classes, 0, sizeof(info->classes));
+        InterlockedExchange64(&info->heartbeat, 0);
+        info_write_end(info);
+        UnmapViewOfFile(info);
+    }
+    if (mapping)
+        CloseHandle(mapping);
+    if (ready)
+        CloseHandle(ready);
+    if (stop)
+        CloseHandle(stop);
+    InterlockedExchange(&host_mode, 0);
+    CoUninitialize();
+done_lock:
+    ReleaseMutex(lock);
+    CloseHandle(lock);
+    return code;
+}
