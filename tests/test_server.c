@@ -68,6 +68,49 @@ static BOOL read_inproc(const CLSID *clsid, WCHAR *path, DWORD path_bytes, WCHAR
     return !err;
 }
 
+/* A string value of HKCR\\sub (NULL: the default value), or FALSE. */
+static BOOL read_value(const WCHAR *sub, const WCHAR *value, WCHAR *out, DWORD out_bytes)
+{
+    HKEY key;
+    DWORD type;
+    LONG err;
+
+    if (RegOpenKeyExW(HKEY_CLASSES_ROOT, sub, 0, KEY_READ, &key))
+        return FALSE;
+    err = RegQueryValueExW(key, value, NULL, &type, (BYTE *)out, &out_bytes);
+    RegCloseKey(key);
+    return !err && type == REG_SZ;
+}
+
+/* The shared classes are also LocalServer32 (bitsdo-host.exe, quoted,
+ * beside the DLL) with an AppID that exists; the private ones are
+ * in-process only. */
+static void check_local_server(void)
+{
+    WCHAR name[100], value[MAX_PATH + 8], appid[64], appid_key[80];
+    const CLSID *shared[] = {&CLSID_BitsdoManager, &CLSID_BitsdoQMgr, &CLSID_BitsdoDeliveryOptimization};
+    const CLSID *private_classes[] = {&CLSID_BitsdoPrivateManager, &CLSID_BitsdoPrivateQMgr,
+                                      &CLSID_BitsdoPrivateDeliveryOptimization};
+    size_t i, len;
+
+    for (i = 0; i < ARRAYSIZE(shared); i++) {
+        clsid_key(shared[i], name, 64);
+        assert_true(read_value(name, L"AppID", appid, sizeof(appid)));
+        swprintf(appid_key, ARRAYSIZE(appid_key), L"AppID\\%ls", appid);
+        assert_true(read_value(appid_key, NULL, value, sizeof(value)));
+        wcscat(name, L"\\LocalServer32");
+        assert_true(read_value(name, NULL, value, sizeof(value)));
+        len = wcslen(value);
+        assert_true(len > 17 && value[0] == L'"' && !_wcsicmp(value + len - 17, L"\\bitsdo-host.exe\""));
+    }
+    for (i = 0; i < ARRAYSIZE(private_classes); i++) {
+        clsid_key(private_classes[i], name, 64);
+        assert_false(read_value(name, L"AppID", appid, sizeof(appid)));
+        wcscat(name, L"\\LocalServer32");
+        assert_false(read_value(name, NULL, value, sizeof(value)));
+    }
+}
+
 /* Runs regsvr32 with the given switches on our DLL; returns its exit code. */
 static DWORD run_regsvr32(const WCHAR *switches)
 {
@@ -147,6 +190,7 @@ static void test_registration_values(void **state)
     /* An absolute path to the DLL that is really there. */
     assert_true(path[1] == L':' || (path[0] == L'\\' && path[1] == L'\\'));
     assert_true(tu_exists(path));
+    check_local_server();
     /* The class has a name. */
     clsid_key(&CLSID_BitsdoManager, name, 64);
     assert_int_equal(RegGetValueW(HKEY_CLASSES_ROOT, name, NULL, RRF_RT_REG_SZ, NULL, title, &size), ERROR_SUCCESS);
@@ -217,7 +261,7 @@ static DWORD WINAPI activation_thread(void *arg)
     a->init_hr = CoInitializeEx(NULL, a->coinit);
     if (FAILED(a->init_hr))
         return 0;
-    a->create_hr = CoCreateInstance(&CLSID_BitsdoManager, NULL, CLSCTX_INPROC_SERVER,
+    a->create_hr = CoCreateInstance(&CLSID_BitsdoPrivateManager, NULL, CLSCTX_INPROC_SERVER,
                                     &IID_IBackgroundCopyManager, (void **)&mgr);
     if (SUCCEEDED(a->create_hr)) {
         a->vtbl = mgr->lpVtbl;
@@ -286,17 +330,17 @@ static void test_class_factory(void **state)
     void *out = (void *)(ULONG_PTR)1;
 
     (void)state;
-    assert_null_arg(get_class_object(&CLSID_BitsdoManager, &IID_IClassFactory, NULL));
+    assert_null_arg(get_class_object(&CLSID_BitsdoPrivateManager, &IID_IClassFactory, NULL));
     CoCreateGuid(&unknown);
     assert_hr(CLASS_E_CLASSNOTAVAILABLE, get_class_object(&unknown, &IID_IClassFactory, &out));
     assert_null(out);
     out = (void *)(ULONG_PTR)1;
-    assert_hr(E_NOINTERFACE, get_class_object(&CLSID_BitsdoManager, &IID_IBackgroundCopyManager, &out));
+    assert_hr(E_NOINTERFACE, get_class_object(&CLSID_BitsdoPrivateManager, &IID_IBackgroundCopyManager, &out));
     assert_null(out);
-    assert_hr(S_OK, get_class_object(&CLSID_BitsdoManager, &IID_IUnknown, (void **)&unk));
+    assert_hr(S_OK, get_class_object(&CLSID_BitsdoPrivateManager, &IID_IUnknown, (void **)&unk));
     IUnknown_Release(unk);
 
-    assert_hr(S_OK, get_class_object(&CLSID_BitsdoManager, &IID_IClassFactory, (void **)&cf));
+    assert_hr(S_OK, get_class_object(&CLSID_BitsdoPrivateManager, &IID_IClassFactory, (void **)&cf));
     assert_non_null(cf);
     /* No aggregation. */
     assert_hr(CLASS_E_NOAGGREGATION, IClassFactory_CreateInstance(cf, (IUnknown *)cf, &IID_IUnknown, (void **)&unk));
@@ -337,7 +381,7 @@ static IClassFactory *factory(void)
 {
     IClassFactory *cf = NULL;
 
-    assert_hr(S_OK, get_class_object(&CLSID_BitsdoManager, &IID_IClassFactory, (void **)&cf));
+    assert_hr(S_OK, get_class_object(&CLSID_BitsdoPrivateManager, &IID_IClassFactory, (void **)&cf));
     return cf;
 }
 
