@@ -23,31 +23,31 @@
 #define BITSDO_STORE_SECTION_FACADE      2u /* the facade's extras, opaque here */
 #define BITSDO_STORE_SECTION_CREDENTIALS 3u /* DPAPI-protected blob, opaque here */
 
-#define BITSDO_STOREREC_MAJOR 1u
-#define BITSDO_STOREREC_MINOR 0u
-#define BITSDO_STOREREC_HEADER_SIZE 24u
+#define BITSDO_STOREREC_MAJOR               1u
+#define BITSDO_STOREREC_MINOR               0u
+#define BITSDO_STOREREC_HEADER_SIZE         24u
 #define BITSDO_STOREREC_SECTION_HEADER_SIZE 8u
-#define BITSDO_STOREREC_MAX_SECTIONS 16u
+#define BITSDO_STOREREC_MAX_SECTIONS        16u
 /* Far above the largest job record (200 files of 4096 ranges is ~13 MB). */
 #define BITSDO_STOREREC_MAX_BODY (256u * 1024u * 1024u)
 
 typedef struct bitsdo_store_section {
-    uint32_t id;          /* BITSDO_STORE_SECTION_*, never 0 */
-    const uint8_t *data;  /* may be NULL when len is 0 */
+    uint32_t id;         /* BITSDO_STORE_SECTION_*, never 0 */
+    const uint8_t *data; /* may be NULL when len is 0 */
     uint32_t len;
 } bitsdo_store_section;
 
 /* A record taken apart; sections point into the unframed buffer. */
 typedef struct bitsdo_storerec {
     uint32_t kind;
-    uint16_t minor;       /* the writer's minor version */
+    uint16_t minor; /* the writer's minor version */
     uint32_t section_count;
     bitsdo_store_section sections[BITSDO_STOREREC_MAX_SECTIONS];
 } bitsdo_storerec;
 
 typedef enum bitsdo_storerec_result {
     BITSDO_STOREREC_OK = 0,
-    BITSDO_STOREREC_E_ARG,       /* NULL pointers, bad kind or sections given to frame */
+    BITSDO_STOREREC_E_ARG, /* NULL pointers, bad kind or sections given to frame */
     BITSDO_STOREREC_E_NOMEM,
     BITSDO_STOREREC_E_TRUNCATED, /* shorter than the header */
     BITSDO_STOREREC_E_MAGIC,     /* not a store record */
@@ -74,8 +74,8 @@ uint32_t bitsdo_crc32(uint32_t crc, const void *data, size_t len);
  * All integers little-endian. kind must be non-zero, n at most
  * BITSDO_STOREREC_MAX_SECTIONS, ids non-zero and distinct, and the body at
  * most BITSDO_STOREREC_MAX_BODY; else E_ARG. */
-bitsdo_storerec_result bitsdo_storerec_frame(uint32_t kind, const bitsdo_store_section *sections,
-                                             uint32_t n, uint8_t **out, size_t *out_len);
+bitsdo_storerec_result bitsdo_storerec_frame(uint32_t kind, const bitsdo_store_section *sections, uint32_t n,
+                                             uint8_t **out, size_t *out_len);
 
 /* Takes a record apart. Checks, in this order: size of the header
  * (E_TRUNCATED), magic (E_MAGIC), major version (E_VERSION), body length

@@ -212,7 +212,8 @@ static void test_empty_and_zero_length_sections(void **state)
 
     (void)state;
     /* no sections at all */
-    assert_int_equal(bitsdo_storerec_frame(BITSDO_STORE_KIND_QM_GROUP, NULL, 0, &buf, &len), BITSDO_STOREREC_OK);
+    assert_int_equal(bitsdo_storerec_frame(BITSDO_STORE_KIND_QM_GROUP, NULL, 0, &buf, &len),
+                     BITSDO_STOREREC_OK);
     assert_int_equal(len, 24);
     assert_int_equal(unframe_exact(buf, len, &rec), BITSDO_STOREREC_OK);
     assert_int_equal(rec.kind, BITSDO_STORE_KIND_QM_GROUP);
@@ -252,7 +253,8 @@ static void test_frame_bad_arguments(void **state)
     assert_int_equal(bitsdo_storerec_frame(1, NULL, 1, &buf, &len), BITSDO_STOREREC_E_ARG);
     assert_int_equal(bitsdo_storerec_frame(1, s, BITSDO_STOREREC_MAX_SECTIONS + 1, &buf, &len),
                      BITSDO_STOREREC_E_ARG);
-    assert_int_equal(bitsdo_storerec_frame(1, s, BITSDO_STOREREC_MAX_SECTIONS, &buf, &len), BITSDO_STOREREC_OK);
+    assert_int_equal(bitsdo_storerec_frame(1, s, BITSDO_STOREREC_MAX_SECTIONS, &buf, &len),
+                     BITSDO_STOREREC_OK);
     free(buf);
     s[1].id = s[0].id; /* repeated id */
     assert_int_equal(bitsdo_storerec_frame(1, s, 2, &buf, &len), BITSDO_STOREREC_E_ARG);
@@ -370,18 +372,18 @@ static void test_malformed_sections(void **state)
     bitsdo_storerec rec;
 
     (void)state;
-#define HEADER(kind, count, body)                 \
-    do {                                          \
-        memset(b, 0, sizeof(b));                  \
-        memcpy(b, "BDST\x01\x00\x00\x00", 8);     \
-        put_le32(b + 8, kind);                    \
-        put_le32(b + 12, count);                  \
-        put_le32(b + 16, body);                   \
+#define HEADER(kind, count, body)             \
+    do {                                      \
+        memset(b, 0, sizeof(b));              \
+        memcpy(b, "BDST\x01\x00\x00\x00", 8); \
+        put_le32(b + 8, kind);                \
+        put_le32(b + 12, count);              \
+        put_le32(b + 16, body);               \
     } while (0)
-#define EXPECT(result, body)                                               \
-    do {                                                                   \
-        fix_crc(b, 24 + (body));                                           \
-        assert_int_equal(unframe_exact(b, 24 + (body), &rec), (result));   \
+#define EXPECT(result, body)                                             \
+    do {                                                                 \
+        fix_crc(b, 24 + (body));                                         \
+        assert_int_equal(unframe_exact(b, 24 + (body), &rec), (result)); \
     } while (0)
 
     /* baseline: one 4-byte section */

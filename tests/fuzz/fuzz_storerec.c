@@ -84,8 +84,8 @@ static void check(const uint8_t *data, size_t size)
         if (len != size || memcmp(out, data, size))
             abort();
     } else {
-        if (bitsdo_storerec_unframe(out, len, &again) != BITSDO_STOREREC_OK ||
-            again.kind != rec.kind || again.section_count != rec.section_count)
+        if (bitsdo_storerec_unframe(out, len, &again) != BITSDO_STOREREC_OK || again.kind != rec.kind ||
+            again.section_count != rec.section_count)
             abort();
         for (i = 0; i < rec.section_count; i++)
             if (again.sections[i].id != rec.sections[i].id || again.sections[i].len != rec.sections[i].len ||
