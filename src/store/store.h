@@ -61,7 +61,9 @@ HRESULT bitsdo_store_delete(bitsdo_store *store, const GUID *id);
  * whatever is left is freed after the call. `sections` (all of them, the
  * job section included) point into a buffer that lives only during the
  * call. A failure result counts the record as rejected (it stays on disk,
- * untouched) and loading goes on. */
+ * untouched) and loading goes on. The store's lock is held during the call:
+ * the callback must not call the store (hand the job to the engine, and
+ * put it later). */
 typedef HRESULT (*bitsdo_store_load_cb)(void *ctx, const GUID *id, uint32_t kind, bitsdo_job_rec *rec,
                                         const bitsdo_store_section *sections, uint32_t n);
 
