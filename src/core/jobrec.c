@@ -2,7 +2,7 @@
  *
  * Format (all integers little-endian):
  *
- *   header   "BDJR" (4 bytes), major version u16 (1), minor version u16 (0)
+ *   header   "BDJR" (4 bytes), major version u16 (1), minor version u16 (1)
  *   fields   repeated: tag u16, length u32, length bytes of value
  *   end      tag 0, length 0: the last bytes of the record
  *
@@ -13,9 +13,11 @@
  * size (the length must match exactly), strings as UTF-16LE code units
  * without terminator (an absent tag is NULL, length 0 the empty string, an
  * embedded NUL is malformed), a FILE tag holds a nested field list of one
- * file. Counter values are written as they stand; on reading, the job
- * counters are rebuilt from the files' counters, so a record is always
- * self-consistent even if it was written while a transfer was counting.
+ * file. Minor versions: 0 the first; 1 adds the file's DO file id
+ * (FTAG_FILE_ID, which a minor-0 reader skips). Counter values are written
+ * as they stand; on reading, the job counters are rebuilt from the files'
+ * counters, so a record is always self-consistent even if it was written
+ * while a transfer was counting.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,7 @@
 
 #define BITSDO__REC_MAGIC  "BDJR"
 #define BITSDO__REC_MAJOR  1
-#define BITSDO__REC_MINOR  0
+#define BITSDO__REC_MINOR  1
 #define BITSDO__REC_HEADER 8
 #define BITSDO__TLV_HEADER 6
 
@@ -82,6 +84,7 @@ enum bitsdo__file_tag {
     FTAG_VALIDATOR,
     FTAG_REMOTE_MTIME,
     FTAG_COUNTERS, /* total u64, transferred u64, completed u32 */
+    FTAG_FILE_ID,  /* IDeliveryOptimizationJob fileId (minor 1) */
 };
 
 #define BITSDO__JOB_COUNTERS_LEN  28
@@ -362,6 +365,7 @@ static void bitsdo__put_file(bitsdo__buf *b, const bitsdo_job_rec *rec, const bi
     bitsdo__put_u32(b, FTAG_VALIDATION_STATE, f->validation_state);
     bitsdo__put_str(b, FTAG_VALIDATOR, f->validator);
     bitsdo__put_u64(b, FTAG_REMOTE_MTIME, f->remote_mtime);
+    bitsdo__put_str(b, FTAG_FILE_ID, f->file_id);
     bitsdo_counters_read_file(&rec->counters, &f->counters, &total, &done, &completed);
     bitsdo__tlv_begin(b, FTAG_COUNTERS, BITSDO__FILE_COUNTERS_LEN);
     if ((p = bitsdo__buf_grow(b, BITSDO__FILE_COUNTERS_LEN))) {
@@ -554,6 +558,10 @@ static int bitsdo__read_file(const uint8_t *p, const uint8_t *end, bitsdo_file_r
             break;
         case FTAG_VALIDATOR:
             if ((r = bitsdo__get_str(&t, &f->validator)) != 1)
+                return r;
+            break;
+        case FTAG_FILE_ID:
+            if ((r = bitsdo__get_str(&t, &f->file_id)) != 1)
                 return r;
             break;
         case FTAG_RANGES: {

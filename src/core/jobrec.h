@@ -27,8 +27,7 @@ typedef struct bitsdo_file_rec {
     uint32_t validation_state;      /* IBackgroundCopyFile3 (BOOL) */
     bitsdo_wchar *validator;        /* ETag or Last-Modified first seen, NULL if none */
     bitsdo_filetime remote_mtime;   /* of the source, 0 if unknown */
-    bitsdo_wchar *file_id;          /* IDeliveryOptimizationJob fileId, NULL if none
-                                     * (in memory only: not serialised) */
+    bitsdo_wchar *file_id;          /* IDeliveryOptimizationJob fileId, NULL if none */
     bitsdo_file_counters counters;
 } bitsdo_file_rec;
 

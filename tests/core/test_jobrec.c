@@ -45,7 +45,7 @@ static void fill_record(bitsdo_job_rec *rec)
 
     for (i = 0; i < 16; i++)
         rec->id[i] = (uint8_t)(0xA0 + i);
-    rec->type = 0;
+    rec->type = 2; /* BG_JOB_TYPE_UPLOAD_REPLY: not the default */
     rec->priority = 1;
     rec->state = BITSDO_STATE_TRANSIENT_ERROR;
     assert_int_equal(bitsdo_set_wstr(&rec->display_name, u"Display \u00e9\U0001F600"), BITSDO_S_OK);
@@ -84,6 +84,7 @@ static void fill_record(bitsdo_job_rec *rec)
     assert_int_equal(bitsdo_set_wstr(&rec->files[0]->validator, u"\"etag-1\""), BITSDO_S_OK);
     rec->files[0]->remote_mtime = 0x01D8FFFFFFFFFFFFull;
     rec->files[0]->validation_state = 1;
+    assert_int_equal(bitsdo_set_wstr(&rec->files[0]->file_id, u"do-file-\u00e9"), BITSDO_S_OK);
     /* file 1: ranges (known size 157), complete */
     assert_int_equal(bitsdo_job_rec_add_file(rec, u"http://h/b", u"C:\\d\\b", ranges, 3), BITSDO_S_OK);
     assert_true(bitsdo_counters_add_bytes(&rec->counters, &rec->files[1]->counters, 157));
@@ -165,6 +166,7 @@ static void expect_same_record(const bitsdo_job_rec *a, const bitsdo_job_rec *b)
         expect_wstr(fb->local_name, fa->local_name);
         expect_wstr(fb->temp_name, fa->temp_name);
         expect_wstr(fb->validator, fa->validator);
+        expect_wstr(fb->file_id, fa->file_id);
         assert_int_equal(fa->range_count, fb->range_count);
         assert_int_equal(fa->ranges == NULL, fb->ranges == NULL);
         for (r = 0; r < fa->range_count; r++) {
@@ -413,6 +415,77 @@ static void test_round_trip(void **state)
     bitsdo_job_rec_free(&back);
 }
 
+/* The round trip above only proves something for fields the fixture sets
+ * to a value other than the default: check that it does, for every field
+ * of bitsdo_job_rec and bitsdo_file_rec (extend both lists with the struct). */
+static void test_fixture_sets_every_field(void **state)
+{
+    fixture *fx = *state;
+    const bitsdo_job_rec *r = &fx->rec;
+    bitsdo_job_rec d;
+    int ranges = 0, temp = 0, validation = 0, validator = 0, mtime = 0, file_id = 0, partial = 0,
+        complete = 0, unknown = 0;
+    uint32_t i;
+    static const uint8_t zero_id[16];
+
+    bitsdo_job_rec_init(&d);
+    assert_memory_not_equal(r->id, zero_id, 16);
+    assert_int_not_equal(r->type, d.type);
+    assert_int_not_equal(r->priority, d.priority);
+    assert_int_not_equal(r->state, d.state);
+    assert_non_null(r->display_name);
+    assert_non_null(r->description);
+    assert_non_null(r->owner_sid);
+    assert_non_null(r->notify_program);
+    assert_non_null(r->notify_parameters);
+    assert_int_not_equal(r->notify_flags, d.notify_flags);
+    assert_int_not_equal(r->min_retry_delay, d.min_retry_delay);
+    assert_int_not_equal(r->no_progress_timeout, d.no_progress_timeout);
+    assert_int_not_equal(r->error_count, d.error_count);
+    assert_int_not_equal(r->created, d.created);
+    assert_int_not_equal(r->modified, d.modified);
+    assert_int_not_equal(r->transfer_completed, d.transfer_completed);
+    assert_int_not_equal(r->proxy_usage, d.proxy_usage);
+    assert_non_null(r->proxy_list);
+    assert_non_null(r->proxy_bypass);
+    assert_int_not_equal(r->error_hr, d.error_hr);
+    assert_int_not_equal(r->error_context, d.error_context);
+    assert_int_not_equal(r->error_file, d.error_file);
+    assert_int_not_equal(r->peer_caching_flags, d.peer_caching_flags);
+    assert_int_not_equal(r->file_acl_flags, d.file_acl_flags);
+    assert_int_not_equal(r->max_download_time, d.max_download_time);
+    assert_int_not_equal(r->cost_flags, d.cost_flags);
+    assert_int_not_equal(r->dynamic_content, d.dynamic_content);
+    assert_int_not_equal(r->high_performance, d.high_performance);
+    assert_int_not_equal(r->max_download_size, d.max_download_size);
+    assert_int_not_equal(r->min_notify_interval_ms, d.min_notify_interval_ms);
+    assert_non_null(r->http_headers);
+    assert_int_not_equal(r->security_flags, d.security_flags);
+    assert_true(r->file_count > 1);
+    /* every file field is set on at least one file; every counter shape occurs */
+    for (i = 0; i < r->file_count; i++) {
+        const bitsdo_file_rec *f = r->files[i];
+        uint64_t total, done;
+        int c;
+
+        assert_non_null(f->remote_name);
+        assert_non_null(f->local_name);
+        ranges |= f->range_count > 0;
+        temp |= f->temp_name != NULL;
+        validation |= f->validation_state != 0;
+        validator |= f->validator != NULL;
+        mtime |= f->remote_mtime != 0;
+        file_id |= f->file_id != NULL;
+        bitsdo_counters_read_file(&r->counters, &f->counters, &total, &done, &c);
+        partial |= !c && done > 0 && total != BITSDO_SIZE_UNKNOWN;
+        complete |= c;
+        unknown |= total == BITSDO_SIZE_UNKNOWN && done > 0;
+    }
+    assert_true(ranges && temp && validation && validator && mtime && file_id);
+    assert_true(partial && complete && unknown);
+    bitsdo_job_rec_free(&d);
+}
+
 static void test_round_trip_empty(void **state)
 {
     bitsdo_job_rec rec, back;
@@ -438,7 +511,7 @@ static void test_header_and_layout(void **state)
     assert_true(fx->len > 8 + 6);
     assert_memory_equal(fx->buf, "BDJR", 4);
     assert_int_equal(fx->buf[4] | fx->buf[5] << 8, 1); /* major */
-    assert_int_equal(fx->buf[6] | fx->buf[7] << 8, 0); /* minor */
+    assert_int_equal(fx->buf[6] | fx->buf[7] << 8, 1); /* minor */
     /* the last field is the empty end marker */
     assert_memory_equal(fx->buf + fx->len - 6, "\0\0\0\0\0\0", 6);
 }
@@ -595,6 +668,7 @@ static void test_unknown_tags_skipped(void **state)
     assert_int_equal(rec.priority, 1);
     assert_int_equal(rec.file_count, 1);
     expect_wstr(rec.files[0]->local_name, u"C:\\a");
+    assert_null(rec.files[0]->file_id); /* a minor-0 record has none */
     /* defaults for what the record did not carry */
     assert_int_equal(rec.min_retry_delay, 600);
     assert_int_equal(rec.state, BITSDO_STATE_SUSPENDED);
@@ -791,6 +865,7 @@ int main(void)
         cmocka_unit_test(test_set_wstr),
         cmocka_unit_test(test_add_file),
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fixture_sets_every_field, setup, teardown),
         cmocka_unit_test(test_round_trip_empty),
         cmocka_unit_test_setup_teardown(test_header_and_layout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_bad_arguments, setup, teardown),
