@@ -4,13 +4,21 @@
  * another; the host comes back after a hard kill; it leaves when idle or
  * when asked to stop.
  *
+ * Jobs are kept in the per-user store: they survive a stop and a hard kill
+ * of the host (an interrupted transfer goes on from its partial bytes, with
+ * Range requests), and a damaged record is set aside without hurting the
+ * others.
+ *
  * The test program is its own second process: run with "child ..." it does
  * one step and reports through its exit code.
  *
  * SPDX-License-Identifier: MIT
  */
 #include "testutil.h"
+#include "http_util.h"
 #include "hostinfo.h"
+
+#include <shlobj.h>
 
 #include <shellapi.h>
 #include <stdlib.h>
@@ -274,6 +282,250 @@ static void test_stop(void **state)
     IBackgroundCopyManager_Release(mgr);
 }
 
+/* --- persistence ----------------------------------------------------------- */
+
+/* The store folder the host uses (no BITSDO_STORE_DIR in the tests). */
+static WCHAR *store_path(WCHAR *out, const WCHAR *file)
+{
+    WCHAR base[MAX_PATH];
+
+    assert_hr(S_OK, SHGetFolderPathW(NULL, CSIDL_LOCAL_APPDATA, NULL, SHGFP_TYPE_CURRENT, base));
+    swprintf(out, MAX_PATH, L"%ls\\bitsdo\\jobs%ls%ls", base, file ? L"\\" : L"", file ? file : L"");
+    return out;
+}
+
+static WCHAR *record_path(WCHAR *out, const GUID *id)
+{
+    WCHAR guid[40], name[48];
+
+    StringFromGUID2(id, guid, ARRAYSIZE(guid));
+    swprintf(name, ARRAYSIZE(name), L"%ls.job", guid);
+    return store_path(out, name);
+}
+
+/* Cancels every job of the host (earlier tests leave stored ones). */
+static void cancel_public_jobs(void)
+{
+    IBackgroundCopyManager *mgr = public_manager(CLSCTX_INPROC_SERVER);
+    IEnumBackgroundCopyJobs *e;
+    IBackgroundCopyJob *job;
+    ULONG fetched;
+
+    assert_hr(S_OK, IBackgroundCopyManager_EnumJobs(mgr, 0, &e));
+    while (IEnumBackgroundCopyJobs_Next(e, 1, &job, &fetched) == S_OK) {
+        IBackgroundCopyJob_Cancel(job);
+        IBackgroundCopyJob_Release(job);
+    }
+    IEnumBackgroundCopyJobs_Release(e);
+    IBackgroundCopyManager_Release(mgr);
+}
+
+static BOOL record_exists(void *ctx)
+{
+    WCHAR path[MAX_PATH];
+
+    return tu_exists(record_path(path, ctx));
+}
+
+/* A suspended job with its properties survives the host's stop: the next
+ * host has it back, every field as it was. */
+static void test_job_survives_stop(void **state)
+{
+    IBackgroundCopyManager *mgr;
+    IBackgroundCopyJob *job;
+    WCHAR src[MAX_PATH], dst[MAX_PATH], *text = NULL;
+    BG_JOB_PRIORITY priority;
+    BG_JOB_PROGRESS progress;
+    ULONG delay;
+    GUID id;
+
+    (void)state;
+    cancel_public_jobs();
+    tu_path(src, MAX_PATH, L"stop-src.bin");
+    tu_path(dst, MAX_PATH, L"stop-dst.bin");
+    tu_make_file(src, FILE_SIZE, 21);
+    mgr = public_manager(CLSCTX_INPROC_SERVER);
+    job = tu_create_job(mgr, L"kept across hosts", &id);
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, src, dst));
+    assert_hr(S_OK, IBackgroundCopyJob_SetDescription(job, L"a description"));
+    assert_hr(S_OK, IBackgroundCopyJob_SetPriority(job, BG_JOB_PRIORITY_LOW));
+    assert_hr(S_OK, IBackgroundCopyJob_SetMinimumRetryDelay(job, 77));
+    assert_true(tu_wait_until(record_exists, &id, 10000));
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(mgr);
+    stop_host();
+
+    mgr = public_manager(CLSCTX_INPROC_SERVER);
+    assert_hr(S_OK, IBackgroundCopyManager_GetJob(mgr, &id, &job));
+    assert_hr(S_OK, IBackgroundCopyJob_GetDisplayName(job, &text));
+    assert_wstr_equal(text, L"kept across hosts");
+    CoTaskMemFree(text);
+    assert_hr(S_OK, IBackgroundCopyJob_GetDescription(job, &text));
+    assert_wstr_equal(text, L"a description");
+    CoTaskMemFree(text);
+    assert_hr(S_OK, IBackgroundCopyJob_GetPriority(job, &priority));
+    assert_int_equal(BG_JOB_PRIORITY_LOW, priority);
+    assert_hr(S_OK, IBackgroundCopyJob_GetMinimumRetryDelay(job, &delay));
+    assert_int_equal(77, delay);
+    assert_int_equal(BG_JOB_STATE_SUSPENDED, tu_state(job));
+    assert_hr(S_OK, IBackgroundCopyJob_GetProgress(job, &progress));
+    assert_int_equal(1, progress.FilesTotal);
+    /* And it still works. */
+    assert_hr(S_OK, IBackgroundCopyJob_Resume(job));
+    assert_true(wait_for_state(job, BG_JOB_STATE_TRANSFERRED, TU_WAIT_MS));
+    assert_hr(S_OK, IBackgroundCopyJob_Complete(job));
+    assert_true(tu_check_pattern(dst, FILE_SIZE, 21));
+    /* Complete removes the record. */
+    assert_false(tu_exists(record_path(src, &id)));
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(mgr);
+}
+
+/* One corrupted and one truncated record: the host sets both aside (renamed
+ * .bad-<time>, never loaded) and loads the others. */
+static void test_bad_records_set_aside(void **state)
+{
+    IBackgroundCopyManager *mgr;
+    IBackgroundCopyJob *jobs[4], *found;
+    WCHAR path[MAX_PATH], pattern[MAX_PATH];
+    WIN32_FIND_DATAW fd;
+    HANDLE h, find;
+    GUID ids[4];
+    BYTE byte;
+    DWORD n;
+    int i, bad = 0;
+
+    (void)state;
+    cancel_public_jobs();
+    mgr = public_manager(CLSCTX_INPROC_SERVER);
+    for (i = 0; i < 4; i++) {
+        jobs[i] = tu_create_job(mgr, L"one of four", &ids[i]);
+        assert_true(tu_wait_until(record_exists, &ids[i], 10000));
+        IBackgroundCopyJob_Release(jobs[i]);
+    }
+    IBackgroundCopyManager_Release(mgr);
+    stop_host();
+
+    /* Job 0: one byte flipped in the middle; job 1: cut short. */
+    h = CreateFileW(record_path(path, &ids[0]), GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    SetFilePointer(h, 40, NULL, FILE_BEGIN);
+    assert_true(ReadFile(h, &byte, 1, &n, NULL) && n == 1);
+    byte ^= 0x5a;
+    SetFilePointer(h, 40, NULL, FILE_BEGIN);
+    assert_true(WriteFile(h, &byte, 1, &n, NULL) && n == 1);
+    CloseHandle(h);
+    h = CreateFileW(record_path(path, &ids[1]), GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    SetFilePointer(h, 30, NULL, FILE_BEGIN);
+    assert_true(SetEndOfFile(h));
+    CloseHandle(h);
+
+    mgr = public_manager(CLSCTX_INPROC_SERVER);
+    for (i = 0; i < 4; i++) {
+        HRESULT hr = IBackgroundCopyManager_GetJob(mgr, &ids[i], &found);
+
+        assert_hr(i < 2 ? BG_E_NOT_FOUND : S_OK, hr);
+        if (SUCCEEDED(hr))
+            IBackgroundCopyJob_Release(found);
+    }
+    store_path(pattern, L"*.bad-*");
+    find = FindFirstFileW(pattern, &fd);
+    assert_true(find != INVALID_HANDLE_VALUE);
+    do {
+        WCHAR guid[40];
+
+        for (i = 0; i < 2; i++) {
+            StringFromGUID2(&ids[i], guid, ARRAYSIZE(guid));
+            if (!_wcsnicmp(fd.cFileName, guid, wcslen(guid)))
+                bad |= 1 << i;
+        }
+    } while (FindNextFileW(find, &fd));
+    FindClose(find);
+    assert_int_equal(3, bad);
+    IBackgroundCopyManager_Release(mgr);
+    cancel_public_jobs();
+}
+
+/* The host killed hard mid-transfer, again and again: each new host takes
+ * the job back from the store and goes on from the bytes on disk (the
+ * server sees Range requests); the file that comes out is byte-exact and
+ * no partial file ever has the final name. */
+#define KILL_ROUNDS 5
+#define KILL_FILE (16u * TU_MB)
+static void test_kill_mid_transfer_resumes(void **state)
+{
+    IBackgroundCopyManager *mgr;
+    IBackgroundCopyJob *job;
+    WCHAR src[MAX_PATH], dst[MAX_PATH], url[512];
+    char token[64], *stats, ranges[64][64];
+    BG_JOB_PROGRESS progress;
+    UINT64 last = 0;
+    HANDLE process;
+    int round, n, resumed = 0, i;
+    GUID id;
+
+    (void)state;
+    if (!ht_init())
+        fail();
+    cancel_public_jobs();
+    ht_token(token, sizeof(token), "hostkill");
+    ht_make(src, MAX_PATH, L"hostkill.bin", KILL_FILE, 31);
+    tu_path(dst, MAX_PATH, L"hostkill-dst.bin");
+    DeleteFileW(dst);
+    /* 1 MB/s: about 16 s of transfer, time for every kill. */
+    swprintf(url, ARRAYSIZE(url), L"http://127.0.0.1:%u/fault/id=%hs,slow=1000000/hostkill.bin", ht.fault_http,
+             token);
+    mgr = public_manager(CLSCTX_INPROC_SERVER);
+    job = tu_create_job(mgr, L"killed and back", &id);
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, url, dst));
+    assert_hr(S_OK, IBackgroundCopyJob_Resume(job));
+    for (round = 0; round < KILL_ROUNDS; round++) {
+        /* Wait for fresh bytes, and a second for the store to have them. */
+        if (!tu_wait_bytes(job, last + KILL_FILE / (2 * KILL_ROUNDS), TU_WAIT_MS)) {
+            HRESULT hr;
+            BG_ERROR_CONTEXT context;
+
+            print_error("round %d: state %s, bytes %llu\n", round, tu_state_name(tu_state(job)),
+                        (unsigned long long)tu_progress(job).BytesTransferred);
+            if (tu_state(job) == BG_JOB_STATE_TRANSIENT_ERROR || tu_state(job) == BG_JOB_STATE_ERROR) {
+                ht_error(job, &hr, &context);
+                print_error("error 0x%08lx context %d\n", (unsigned long)hr, (int)context);
+            }
+            fail();
+        }
+        assert_hr(S_OK, IBackgroundCopyJob_GetProgress(job, &progress));
+        last = progress.BytesTransferred;
+        WaitForSingleObject(GetCurrentProcess(), 1200); /* the store's progress period */
+        process = host_process(NULL);
+        assert_non_null(process);
+        assert_true(TerminateProcess(process, 9));
+        assert_int_equal(WAIT_OBJECT_0, WaitForSingleObject(process, 10000));
+        CloseHandle(process);
+        assert_false(tu_exists(dst)); /* never a partial file under the final name */
+        IBackgroundCopyJob_Release(job);
+        IBackgroundCopyManager_Release(mgr);
+        mgr = public_manager(CLSCTX_INPROC_SERVER);
+        assert_hr(S_OK, IBackgroundCopyManager_GetJob(mgr, &id, &job));
+        assert_hr(S_OK, IBackgroundCopyJob_GetProgress(job, &progress));
+        assert_true(progress.BytesTransferred <= KILL_FILE);
+        last = progress.BytesTransferred;
+    }
+    assert_true(wait_for_state(job, BG_JOB_STATE_TRANSFERRED, TU_WAIT_MS));
+    assert_hr(S_OK, IBackgroundCopyJob_Complete(job));
+    assert_true(tu_check_pattern(dst, KILL_FILE, 31));
+    stats = ht_stats(token);
+    n = ht_json_ranges(stats, ranges, 64);
+    for (i = 0; i < n; i++)
+        if (!strncmp(ranges[i], "bytes=", 6) && strncmp(ranges[i], "bytes=0-", 8))
+            resumed++;
+    print_message("%d GETs, %d of them resumed with a Range\n", n, resumed);
+    assert_true(resumed >= KILL_ROUNDS);
+    free(stats);
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(mgr);
+}
+
 /* The info block's layout is the same in both bitnesses (hostinfo.h). */
 static void test_info_layout(void **state)
 {
@@ -298,6 +550,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_killed_host_comes_back),
         cmocka_unit_test(test_idle_host_exits),
+        cmocka_unit_test(test_job_survives_stop),
+        cmocka_unit_test(test_bad_records_set_aside),
+        cmocka_unit_test(test_kill_mid_transfer_resumes),
     };
 
     GetModuleFileNameW(NULL, self_path, ARRAYSIZE(self_path));

@@ -8,6 +8,7 @@
  * first one). Holding the lock, the host
  *   1. turns host mode on: from now on the public classes make real
  *      managers in this process (server.c) instead of connecting to a host;
+ *      and puts the stored jobs back (persist.c), active ones resuming;
  *   2. registers their class objects with COM (CLSCTX_LOCAL_SERVER,
  *      REGCLS_MULTIPLEUSE), the door through rpcss;
  *   3. publishes the same class objects, marshaled MSHLFLAGS_TABLESTRONG,
@@ -21,6 +22,7 @@
  * a connector that reads it starts a new host instead of using this one. */
 #include "objects.h"
 #include "hostinfo.h"
+#include "persist.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +164,9 @@ DWORD bitsdo_host_run(const WCHAR *command_line)
     if (FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)))
         goto done_lock;
     InterlockedExchange(&host_mode, 1);
+    /* The stored jobs come back before any client can ask for them. A store
+     * that cannot be opened leaves a host without persistence, not none. */
+    bitsdo_persist_start();
 
     if (!bitsdo_host_object_name(BITSDO_HOST_NAME_STOP, name, ARRAYSIZE(name)) ||
         !(stop = CreateEventW(NULL, TRUE, FALSE, name)))
@@ -257,6 +262,7 @@ done:
         CloseHandle(ready);
     if (stop)
         CloseHandle(stop);
+    bitsdo_persist_stop();
     InterlockedExchange(&host_mode, 0);
     CoUninitialize();
 done_lock:

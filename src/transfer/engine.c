@@ -38,12 +38,25 @@ typedef struct bitsdo_job_impl {
 } bitsdo_job_impl;
 
 static SRWLOCK list_lock = SRWLOCK_INIT;
+static const bitsdo_engine_hooks *hooks; /* set once by the host, before any job */
 static bitsdo_list_entry list_head = {&list_head, &list_head};
 static volatile LONG live_jobs;
 
 static bitsdo_job_impl *impl_from_job(bitsdo_job *job)
 {
     return CONTAINING_RECORD(job, bitsdo_job_impl, pub);
+}
+
+void bitsdo_engine_set_hooks(const bitsdo_engine_hooks *h)
+{
+    hooks = h;
+}
+
+void bitsdo__job_touch(bitsdo_job *job)
+{
+    job->rec.modified = bitsdo_now();
+    if (hooks && hooks->changed)
+        hooks->changed(job);
 }
 
 bitsdo_filetime bitsdo_now(void)
@@ -159,6 +172,35 @@ fail:
     return hr;
 }
 
+static void ensure_worker(bitsdo_job *job);
+
+HRESULT bitsdo_job_adopt(bitsdo_job_rec *rec, const bitsdo_job_events *events, void *events_ctx,
+                         bitsdo_job **out)
+{
+    bitsdo_state state = rec->state;
+    bitsdo_job *job;
+    HRESULT hr;
+
+    if (bitsdo_state_is_final(state))
+        return E_INVALIDARG;
+    if (FAILED(hr = bitsdo_job_create((const GUID *)rec->id, NULL, rec->type, events, events_ctx, &job)))
+        return hr;
+    AcquireSRWLockExclusive(&job->lock);
+    bitsdo_job_rec_free(&job->rec);
+    memcpy(&job->rec, rec, sizeof(*rec)); /* the job takes the contents */
+    bitsdo_job_rec_init(rec);
+    if (bitsdo_state_is_active(state)) {
+        /* It was running when its last host stopped: it goes on, from the
+         * bytes its temp files really hold (fetch.c keeps only what is both
+         * counted and on disk). */
+        job->rec.state = BITSDO_STATE_QUEUED;
+        ensure_worker(job);
+    }
+    ReleaseSRWLockExclusive(&job->lock);
+    *out = job;
+    return S_OK;
+}
+
 void bitsdo_job_addref(bitsdo_job *job)
 {
     InterlockedIncrement(&job->refs);
@@ -221,6 +263,8 @@ static void list_remove(bitsdo_job *job)
     }
     ReleaseSRWLockExclusive(&list_lock);
     if (was_in) {
+        if (hooks && hooks->removed)
+            hooks->removed(job);
         bitsdo_http_forget_credentials((const GUID *)job->rec.id);
         bitsdo_job_release(job);
     }
@@ -324,7 +368,7 @@ static void set_state(bitsdo_job *job, bitsdo_op op)
     ctx.files_total = p.files_total;
     ctx.files_transferred = p.files_transferred;
     bitsdo_state_apply(&job->rec.state, op, &ctx);
-    job->rec.modified = bitsdo_now();
+    bitsdo__job_touch(job);
 }
 
 static void mark_pending(bitsdo_job *job, LONG what)
@@ -498,7 +542,7 @@ static BOOL worker_step(bitsdo_job *job)
     }
     if (SUCCEEDED(hr)) {
         bitsdo_counters_file_done(&job->rec.counters, &job->rec.files[index]->counters);
-        job->rec.modified = bitsdo_now();
+        bitsdo__job_touch(job);
         ReleaseSRWLockExclusive(&job->lock);
         deliver(job, BITSDO_EVENT_FILE_DONE, index);
         return TRUE;
@@ -578,7 +622,7 @@ static HRESULT apply(bitsdo_job *job, bitsdo_op op)
     ctx.files_transferred = p.files_transferred;
     hr = bitsdo_state_apply(&job->rec.state, op, &ctx);
     if (SUCCEEDED(hr))
-        job->rec.modified = bitsdo_now();
+        bitsdo__job_touch(job);
     return hr;
 }
 
@@ -928,7 +972,7 @@ HRESULT bitsdo_job_modify_begin(bitsdo_job *job)
 void bitsdo_job_modify_end(bitsdo_job *job, BOOL changed)
 {
     if (changed) {
-        job->rec.modified = bitsdo_now();
+        bitsdo__job_touch(job);
         note_modified(job);
     }
     ReleaseSRWLockExclusive(&job->lock);

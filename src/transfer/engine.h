@@ -86,6 +86,11 @@ struct bitsdo_job {
      * failure fails the file (not transient). NULL for everyone else. */
     HRESULT (*file_sink)(bitsdo_job *job, uint32_t index, HANDLE temp, LONG gen);
     bitsdo_list_entry entry;   /* in the process-wide list */
+    /* The host's store writer only (src/host/persist.c, one thread): what
+     * it wrote last. */
+    bitsdo_filetime persisted_modified;
+    uint64_t persisted_bytes;
+    ULONGLONG persisted_tick;
 };
 
 /* Creates a SUSPENDED job of the given type, owned by the calling thread's
@@ -97,6 +102,14 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
                           bitsdo_job **out);
 void bitsdo_job_addref(bitsdo_job *job);
 void bitsdo_job_release(bitsdo_job *job);
+
+/* Puts a job that was stored by an earlier host back in the list: the job
+ * takes rec's contents (rec is left initialised). A job that was active
+ * (QUEUED..TRANSIENT_ERROR) is QUEUED again and its worker starts; the
+ * others stay as they were. E_INVALIDARG for a final state or an id in
+ * the list already. One reference for the caller. */
+HRESULT bitsdo_job_adopt(bitsdo_job_rec *rec, const bitsdo_job_events *events, void *events_ctx,
+                         bitsdo_job **out);
 
 /* Finds a job in the list by id (a reference for the caller), or
  * BG_E_NOT_FOUND. */
@@ -151,6 +164,19 @@ void bitsdo_job_set_notify(bitsdo_job *job, IUnknown *notify);
 IUnknown *bitsdo_job_get_notify(bitsdo_job *job);
 /* Wakes the worker to re-evaluate (new retry delay, new notify target). */
 void bitsdo_job_wake(bitsdo_job *job);
+
+/* What the host watches (persistence). `changed` runs whenever a job's
+ * record changed (rec.modified was set), possibly with the job's lock held:
+ * it must only note the fact and return. `removed` runs, no lock held,
+ * when a job leaves the list for good (Cancel, Complete). Set once, before
+ * any job exists; NULL in the private in-process mode. */
+typedef struct bitsdo_engine_hooks {
+    void (*changed)(bitsdo_job *job);
+    void (*removed)(bitsdo_job *job);
+} bitsdo_engine_hooks;
+void bitsdo_engine_set_hooks(const bitsdo_engine_hooks *hooks);
+/* With the job's lock held: the record changed now (rec.modified). */
+void bitsdo__job_touch(bitsdo_job *job);
 
 /* For transports (through fetch.c): bytes moved, notify if it is time. */
 void bitsdo__job_progress(bitsdo_job *job);

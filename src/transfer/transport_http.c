@@ -1123,7 +1123,7 @@ static void report_url(http_xfer *x, const WCHAR *url)
         return;
     AcquireSRWLockExclusive(&job->lock);
     if (SUCCEEDED(bitsdo_set_wstr(&x->f->file->remote_name, (const bitsdo_wchar *)url)))
-        job->rec.modified = bitsdo_now();
+        bitsdo__job_touch(job);
     ReleaseSRWLockExclusive(&job->lock);
 }
 
