@@ -13,6 +13,14 @@ extern HINSTANCE bitsdo_instance;
 void bitsdo_module_addref(void);
 void bitsdo_module_release(void);
 
+/* register.c: the proxy/stub class (CLSID_BitsdoProxyStub) of the
+ * widl-generated proxies linked into the DLL, and its registry entries. */
+HRESULT bitsdo_proxy_get_class_object(REFCLSID clsid, REFIID riid, void **out);
+BOOL bitsdo_proxy_can_unload(void);
+ULONG bitsdo_proxy_interface_count(void);
+HRESULT bitsdo_proxy_register(const WCHAR *dll_path);
+HRESULT bitsdo_proxy_unregister(void);
+
 /* factory.c: a class factory for a constructor. */
 typedef HRESULT (*bitsdo_constructor)(REFIID riid, void **out);
 HRESULT bitsdo_factory_create(bitsdo_constructor ctor, REFIID riid, void **out);

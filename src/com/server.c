@@ -1,5 +1,6 @@
 /* The server entry points: DllGetClassObject, DllCanUnloadNow and
- * registration of our classes under HKEY_CLASSES_ROOT. */
+ * registration of our classes under HKEY_CLASSES_ROOT. The proxy/stub
+ * class and the Interface keys are register.c's. */
 #include "objects.h"
 
 #include <stdio.h>
@@ -55,12 +56,17 @@ HRESULT WINAPI DllGetClassObject(REFCLSID clsid, REFIID riid, void **out)
     for (i = 0; i < ARRAYSIZE(classes); i++)
         if (IsEqualCLSID(clsid, classes[i].clsid))
             return bitsdo_factory_create(classes[i].create, riid, out);
+    if (IsEqualCLSID(clsid, &CLSID_BitsdoProxyStub))
+        return bitsdo_proxy_get_class_object(clsid, riid, out);
     return CLASS_E_CLASSNOTAVAILABLE;
 }
 
 HRESULT WINAPI DllCanUnloadNow(void)
 {
-    return bitsdo__read_long(&module_refs) == 0 && bitsdo_job_live_count() == 0 ? S_OK : S_FALSE;
+    return bitsdo__read_long(&module_refs) == 0 && bitsdo_job_live_count() == 0 &&
+                   bitsdo_proxy_can_unload()
+               ? S_OK
+               : S_FALSE;
 }
 
 static void clsid_key(const CLSID *clsid, WCHAR *key, size_t cap)
@@ -116,9 +122,10 @@ static HRESULT unregister_class(const struct bitsdo_class *c)
 
 HRESULT WINAPI DllUnregisterServer(void)
 {
-    HRESULT hr = S_OK, one;
+    HRESULT hr, one;
     size_t i;
 
+    hr = bitsdo_proxy_unregister();
     for (i = 0; i < ARRAYSIZE(classes); i++)
         if (FAILED(one = unregister_class(&classes[i])))
             hr = one;
@@ -141,7 +148,9 @@ HRESULT WINAPI DllRegisterServer(void)
             return hr;
         }
     }
-    return S_OK;
+    if (FAILED(hr = bitsdo_proxy_register(path)))
+        DllUnregisterServer();
+    return hr;
 }
 
 /* regsvr32 /i calls this. No command-line options exist yet: taking over
