@@ -125,9 +125,17 @@ static LONG delete_tree(const WCHAR *name)
     return err == ERROR_FILE_NOT_FOUND ? ERROR_SUCCESS : err;
 }
 
-static LONG set_sz(const WCHAR *key, const WCHAR *sub, const WCHAR *value)
+/* Sets the default value (name NULL) or a named value of HKCR\key\sub
+ * (sub NULL: of HKCR\key itself), creating the keys. */
+static LONG set_sz(const WCHAR *key, const WCHAR *sub, const WCHAR *name, const WCHAR *value)
 {
-    return RegSetKeyValueW(HKEY_CLASSES_ROOT, key, sub, REG_SZ, value,
+    WCHAR path[160];
+
+    if (sub)
+        swprintf(path, ARRAYSIZE(path), L"%ls\\%ls", key, sub);
+    else
+        swprintf(path, ARRAYSIZE(path), L"%ls", key);
+    return RegSetKeyValueW(HKEY_CLASSES_ROOT, path, name, REG_SZ, value,
                            (DWORD)((wcslen(value) + 1) * sizeof(WCHAR)));
 }
 
@@ -142,12 +150,12 @@ static HRESULT register_interface(const IID *iid, const char *name, ULONG method
     if (!err) {
         MultiByteToWideChar(CP_ACP, 0, name, -1, wname, ARRAYSIZE(wname));
         swprintf(count, ARRAYSIZE(count), L"%lu", methods);
-        err = set_sz(key, NULL, wname);
+        err = set_sz(key, NULL, NULL, wname);
     }
     if (!err)
-        err = set_sz(key, L"ProxyStubClsid32", ps);
+        err = set_sz(key, L"ProxyStubClsid32", NULL, ps);
     if (!err)
-        err = set_sz(key, L"NumMethods", count);
+        err = set_sz(key, L"NumMethods", NULL, count);
     return HRESULT_FROM_WIN32(err);
 }
 
@@ -203,18 +211,17 @@ HRESULT bitsdo_proxy_unregister(void)
 
 HRESULT bitsdo_proxy_register(const WCHAR *path)
 {
-    WCHAR ps[40], clsid[64], inproc[96];
+    WCHAR ps[40], clsid[64];
     HRESULT hr;
     LONG err;
 
     StringFromGUID2(&CLSID_BitsdoProxyStub, ps, ARRAYSIZE(ps));
     swprintf(clsid, ARRAYSIZE(clsid), L"CLSID\\%ls", ps);
-    swprintf(inproc, ARRAYSIZE(inproc), L"%ls\\InprocServer32", clsid);
-    err = set_sz(clsid, NULL, L"bitsdo proxies and stubs (BITS, Delivery Optimization, BITS 1.0)");
+    err = set_sz(clsid, NULL, NULL, L"bitsdo proxies and stubs (BITS, Delivery Optimization, BITS 1.0)");
     if (!err)
-        err = set_sz(inproc, NULL, path);
+        err = set_sz(clsid, L"InprocServer32", NULL, path);
     if (!err)
-        err = set_sz(inproc, L"ThreadingModel", L"Both");
+        err = set_sz(clsid, L"InprocServer32", L"ThreadingModel", L"Both");
     hr = HRESULT_FROM_WIN32(err);
     if (SUCCEEDED(hr))
         hr = for_each_interface(register_interface, ps);
