@@ -18,6 +18,7 @@ static const CLSID *const our_classes[] = {
     &CLSID_BitsdoPrivateManager,
     &CLSID_BitsdoPrivateQMgr,
     &CLSID_BitsdoPrivateDeliveryOptimization,
+    &CLSID_BitsdoProxyStub,
 };
 #define N_CLASSES (sizeof(our_classes) / sizeof(our_classes[0]))
 
@@ -240,6 +241,180 @@ static void test_unregister_register(void **state)
     /* Registering twice is harmless. */
     assert_int_equal(run_regsvr32(L"/s"), 0);
     assert_true(class_key_exists(&CLSID_BitsdoManager));
+}
+
+/* --- the proxy/stub class and the Interface keys --------------------------- */
+
+/* A dump of a registry tree: every key path, every value with its type and
+ * its bytes, in enumeration order, as one byte string. Two dumps are equal
+ * only if the trees are byte-identical. */
+typedef struct reg_dump {
+    char *data;
+    size_t len, cap;
+    unsigned keys, values;
+} reg_dump;
+
+static void dump_put(reg_dump *d, const void *p, size_t n)
+{
+    if (d->len + n > d->cap) {
+        d->cap = (d->len + n) * 2 + 4096;
+        d->data = realloc(d->data, d->cap);
+        assert_non_null(d->data);
+    }
+    memcpy(d->data + d->len, p, n);
+    d->len += n;
+}
+
+static void dump_tree(reg_dump *d, HKEY parent, const WCHAR *path)
+{
+    WCHAR name[256], sub[512];
+    BYTE data[4096];
+    DWORD i, name_len, data_len, type;
+    HKEY key;
+    LONG err;
+
+    if (RegOpenKeyExW(parent, path, 0, KEY_READ, &key)) {
+        dump_put(d, L"<absent>", 8 * sizeof(WCHAR));
+        return;
+    }
+    d->keys++;
+    dump_put(d, path, wcslen(path) * sizeof(WCHAR));
+    dump_put(d, L"\n", sizeof(WCHAR));
+    for (i = 0;; i++) {
+        name_len = ARRAYSIZE(name);
+        data_len = sizeof(data);
+        err = RegEnumValueW(key, i, name, &name_len, NULL, &type, data, &data_len);
+        if (err == ERROR_NO_MORE_ITEMS)
+            break;
+        assert_int_equal(err, ERROR_SUCCESS);
+        d->values++;
+        dump_put(d, name, name_len * sizeof(WCHAR));
+        dump_put(d, &type, sizeof(type));
+        dump_put(d, &data_len, sizeof(data_len));
+        dump_put(d, data, data_len);
+    }
+    for (i = 0;; i++) {
+        name_len = ARRAYSIZE(name);
+        err = RegEnumKeyExW(key, i, name, &name_len, NULL, NULL, NULL, NULL);
+        if (err == ERROR_NO_MORE_ITEMS)
+            break;
+        assert_int_equal(err, ERROR_SUCCESS);
+        swprintf(sub, ARRAYSIZE(sub), L"%ls\\%ls", path, name);
+        dump_tree(d, HKEY_CLASSES_ROOT, sub);
+    }
+    RegCloseKey(key);
+}
+
+/* The whole of HKCR\Interface. */
+static reg_dump dump_interfaces(void)
+{
+    reg_dump d = {0};
+
+    dump_tree(&d, HKEY_CLASSES_ROOT, L"Interface");
+    return d;
+}
+
+static void assert_dumps_equal(const reg_dump *a, const reg_dump *b, const char *what)
+{
+    size_t i = 0;
+
+    if (a->len == b->len && !memcmp(a->data, b->data, a->len))
+        return;
+    while (i < a->len && i < b->len && a->data[i] == b->data[i])
+        i++;
+    i -= i % sizeof(WCHAR);
+    print_error("%s: HKCR\\Interface differs (%u/%u keys, %u/%u values) at byte %u, near \"%.60ls\"\n",
+                what, a->keys, b->keys, a->values, b->values, (unsigned)i,
+                (const WCHAR *)(a->data + (i > 80 ? i - 80 : 0)));
+    fail();
+}
+
+/* HKCR\Interface\{iid}\ProxyStubClsid32's default value; L"" if absent. */
+static void proxy_clsid_of(const IID *iid, WCHAR *out, DWORD bytes)
+{
+    WCHAR guid[40], key[100];
+
+    StringFromGUID2(iid, guid, 40);
+    swprintf(key, ARRAYSIZE(key), L"Interface\\%ls\\ProxyStubClsid32", guid);
+    if (RegGetValueW(HKEY_CLASSES_ROOT, key, NULL, RRF_RT_REG_SZ, NULL, out, &bytes))
+        out[0] = 0;
+}
+
+static void test_proxy_registration(void **state)
+{
+    WCHAR ours[40], ps[40], wine_job_ps[40], key[100], value[64], path[MAX_PATH], model[64];
+    DWORD size;
+    reg_dump registered, unregistered, again;
+
+    (void)state;
+    StringFromGUID2(&CLSID_BitsdoProxyStub, ours, 40);
+    /* The fixture registered the DLL: our class serves the proxies ... */
+    assert_true(read_inproc(&CLSID_BitsdoProxyStub, path, sizeof(path), model, sizeof(model)));
+    assert_int_equal(_wcsicmp(path, dll_path), 0);
+    assert_wstr_equal(model, L"Both");
+    /* ... of every interface, with its name and method count. */
+    proxy_clsid_of(&IID_IBackgroundCopyJob, ps, sizeof(ps));
+    assert_int_equal(_wcsicmp(ps, ours), 0);
+    proxy_clsid_of(&IID_IDOManager, ps, sizeof(ps));
+    assert_int_equal(_wcsicmp(ps, ours), 0);
+    proxy_clsid_of(&IID_IBackgroundCopyQMgr, ps, sizeof(ps));
+    assert_int_equal(_wcsicmp(ps, ours), 0);
+    proxy_clsid_of(&IID_IBackgroundCopyCallback1, ps, sizeof(ps));
+    assert_int_equal(_wcsicmp(ps, ours), 0);
+    size = sizeof(value);
+    assert_int_equal(RegGetValueW(HKEY_CLASSES_ROOT,
+                                  L"Interface\\{E847030C-BBBA-4657-AF6D-484AA42BF1FE}\\NumMethods", NULL,
+                                  RRF_RT_REG_SZ, NULL, value, &size), ERROR_SUCCESS);
+    assert_wstr_equal(value, L"55"); /* IBackgroundCopyJob5: 3 + 32 + 8 + 4 + 6 + 2 */
+    size = sizeof(value);
+    assert_int_equal(RegGetValueW(HKEY_CLASSES_ROOT, L"Interface\\{E847030C-BBBA-4657-AF6D-484AA42BF1FE}",
+                                  NULL, RRF_RT_REG_SZ, NULL, value, &size), ERROR_SUCCESS);
+    assert_wstr_equal(value, L"IBackgroundCopyJob5");
+    registered = dump_interfaces();
+
+    /* regsvr32 /u puts back what was there: Wine's qmgrprxy.dll registers
+     * IBackgroundCopyJob (its own ProxyStubClsid32 comes back); nobody
+     * else registers IDOManager (its key goes). */
+    assert_int_equal(run_regsvr32(L"/s /u"), 0);
+    assert_false(class_key_exists(&CLSID_BitsdoProxyStub));
+    proxy_clsid_of(&IID_IBackgroundCopyJob, wine_job_ps, sizeof(wine_job_ps));
+    print_message("IBackgroundCopyJob without bitsdo: ProxyStubClsid32 = \"%ls\"\n", wine_job_ps);
+    assert_true(_wcsicmp(wine_job_ps, ours) != 0);
+    proxy_clsid_of(&IID_IDOManager, ps, sizeof(ps));
+    assert_wstr_equal(ps, L"");
+    StringFromGUID2(&IID_IDOManager, ps, 40);
+    swprintf(key, ARRAYSIZE(key), L"Interface\\%ls", ps);
+    {
+        HKEY k;
+        assert_int_not_equal(RegOpenKeyExW(HKEY_CLASSES_ROOT, key, 0, KEY_READ, &k), ERROR_SUCCESS);
+    }
+    unregistered = dump_interfaces();
+    print_message("HKCR\\Interface: %u keys, %u values registered; %u keys, %u values not\n",
+                  registered.keys, registered.values, unregistered.keys, unregistered.values);
+
+    /* Registering twice, then once unregistering, still gives back exactly
+     * the unregistered tree (the saved copies are the originals). */
+    assert_int_equal(run_regsvr32(L"/s"), 0);
+    again = dump_interfaces();
+    assert_dumps_equal(&registered, &again, "after register");
+    free(again.data);
+    assert_int_equal(run_regsvr32(L"/s"), 0);
+    again = dump_interfaces();
+    assert_dumps_equal(&registered, &again, "after registering twice");
+    free(again.data);
+    assert_int_equal(run_regsvr32(L"/s /u"), 0);
+    again = dump_interfaces();
+    assert_dumps_equal(&unregistered, &again, "after unregister");
+    free(again.data);
+    assert_false(class_key_exists(&CLSID_BitsdoProxyStub));
+
+    /* And back to registered, as the other tests need it. */
+    assert_int_equal(run_regsvr32(L"/s"), 0);
+    again = dump_interfaces();
+    assert_dumps_equal(&registered, &again, "after register again");
+    free(again.data);
+    free(registered.data);
+    free(unregistered.data);
 }
 
 /* --- activation from an STA and an MTA ------------------------------------- */
@@ -500,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_lock_server),
         cmocka_unit_test_teardown(test_unload_after_objects, tu_cancel_all_jobs),
         cmocka_unit_test(test_unregister_register),
+        cmocka_unit_test(test_proxy_registration),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -436,8 +436,44 @@ if ! "$CC" -std=gnu11 -fsyntax-only -w -I"$GEN_DIR" "$WORK/refconst.c" 2> "$WORK
     differences=$((differences + 1))
 fi
 
+# ---------------------------------------------------------------------------
+# BITS 1.0: GENERATED_DIR/bitsdo_qmgr.h (from idl/bitsdo_qmgr.idl, the
+# remotable declaration the proxies are generated from) against MinGW-w64's
+# qmgr.h, vtable by vtable; its IIDs against bitsdo_classes.h, whose
+# definitions are the ones linked (MinGW-w64's qmgr.h declares the IIDs
+# without values).
+# ---------------------------------------------------------------------------
+nqmgr=0
+QMGR_OURS=$GEN_DIR/bitsdo_qmgr.h
+if [ -f "$QMGR_OURS" ]; then
+    [ -f "$MINGW_INC/qmgr.h" ] || { echo "idl_layout: $MINGW_INC/qmgr.h not found" >&2; exit 2; }
+    # qmgr.h writes its vtables indented, on one line each, with WINAPI.
+    sed -e 's/^[ \t]*//' -e 's/(WINAPI \*/(STDMETHODCALLTYPE */' "$MINGW_INC/qmgr.h" > "$WORK/qmgr.h"
+    extract_vtables "$WORK/qmgr.h" > "$WORK/qmgr_mingw.vt"
+    extract_vtables "$QMGR_OURS" > "$WORK/qmgr_ours.vt"
+    cut -f1 "$WORK/qmgr_mingw.vt" | sort -u > "$WORK/a"
+    cut -f1 "$WORK/qmgr_ours.vt" | sort -u > "$WORK/b"
+    report "qmgr.h interfaces" "$WORK/a" "$WORK/b"
+    extract_guids "$QMGR_OURS" | sort -u > "$WORK/qmgr_ours.guid"
+    extract_guids "$GEN_DIR/bitsdo_classes.h" | sort -u > "$WORK/classes.guid"
+    while read -r iface; do
+        nqmgr=$((nqmgr + 1))
+        awk -F'\t' -v i="$iface" '$1 == i { print $2 ". " $3 "(" $5 ")" }' "$WORK/qmgr_mingw.vt" > "$WORK/a"
+        awk -F'\t' -v i="$iface" '$1 == i { print $2 ". " $3 "(" $5 ")" }' "$WORK/qmgr_ours.vt" > "$WORK/b"
+        report "$iface vtable (qmgr.h)" "$WORK/a" "$WORK/b"
+        awk -F'\t' -v n="IID_$iface" '$1 == n' "$WORK/classes.guid" > "$WORK/a"
+        awk -F'\t' -v n="IID_$iface" '$1 == n' "$WORK/qmgr_ours.guid" > "$WORK/b"
+        if [ ! -s "$WORK/b" ]; then echo "IID_$iface: no DEFINE_GUID in bitsdo_qmgr.h" >> "$WORK/b"; fi
+        report "IID_$iface (bitsdo_classes.h vs bitsdo_qmgr.h)" "$WORK/a" "$WORK/b"
+    done < <(cut -f1 "$WORK/qmgr_mingw.vt" | sort -u)
+    if [ "$nqmgr" -eq 0 ]; then
+        echo "idl_layout: no vtable found in qmgr.h - extraction broken?" >&2
+        exit 1
+    fi
+fi
+
 cut -d'|' -f1 "$WORK/reference" | cat - "$WORK/mingw.ifaces" | sort -u > "$WORK/known.ifaces"
 unchecked=$(comm -13 "$WORK/known.ifaces" "$WORK/ours.ifaces" | tr '\n' ' ')
 echo "idl_layout: interfaces with no reference, not compared: ${unchecked:-none}"
-echo "idl_layout: $((ncommon + nref)) interfaces compared ($ncommon with MinGW-w64, $nref with the SDK/docs table), $nguids class/library GUIDs, $nconst constants with MinGW-w64 + $nrefconst with the table, $differences differences"
+echo "idl_layout: $((ncommon + nref + nqmgr)) interfaces compared ($ncommon with MinGW-w64, $nref with the SDK/docs table, $nqmgr BITS 1.0 with qmgr.h), $nguids class/library GUIDs, $nconst constants with MinGW-w64 + $nrefconst with the table, $differences differences"
 [ "$differences" -eq 0 ]

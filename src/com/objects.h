@@ -15,6 +15,14 @@ void bitsdo_module_release(void);
 /* Live objects and server locks (the host's idle test). */
 LONG bitsdo_module_count(void);
 
+/* register.c: the proxy/stub class (CLSID_BitsdoProxyStub) of the
+ * widl-generated proxies linked into the DLL, and its registry entries. */
+HRESULT bitsdo_proxy_get_class_object(REFCLSID clsid, REFIID riid, void **out);
+BOOL bitsdo_proxy_can_unload(void);
+ULONG bitsdo_proxy_interface_count(void);
+HRESULT bitsdo_proxy_register(const WCHAR *dll_path);
+HRESULT bitsdo_proxy_unregister(void);
+
 /* factory.c: a class factory for a constructor. */
 typedef HRESULT (*bitsdo_constructor)(REFIID riid, void **out);
 HRESULT bitsdo_factory_create(bitsdo_constructor ctor, REFIID riid, void **out);

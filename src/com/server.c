@@ -6,7 +6,8 @@
  * with an AppID). Loaded into a client, this DLL answers a public class
  * with a connector to the per-user host (connector.c); inside the host it
  * makes the real objects. The private classes always make real objects in
- * the calling process. */
+ * the calling process. The proxy/stub class and the Interface keys are
+ * register.c's. */
 #include "objects.h"
 #include "hostinfo.h"
 
@@ -78,12 +79,17 @@ HRESULT WINAPI DllGetClassObject(REFCLSID clsid, REFIID riid, void **out)
     }
     if (IsEqualCLSID(clsid, &CLSID_BitsdoHostEntry))
         return bitsdo_host_entry_create(riid, out);
+    if (IsEqualCLSID(clsid, &CLSID_BitsdoProxyStub))
+        return bitsdo_proxy_get_class_object(clsid, riid, out);
     return CLASS_E_CLASSNOTAVAILABLE;
 }
 
 HRESULT WINAPI DllCanUnloadNow(void)
 {
-    return bitsdo__read_long(&module_refs) == 0 && bitsdo_job_live_count() == 0 ? S_OK : S_FALSE;
+    return bitsdo__read_long(&module_refs) == 0 && bitsdo_job_live_count() == 0 &&
+                   bitsdo_proxy_can_unload()
+               ? S_OK
+               : S_FALSE;
 }
 
 static void clsid_key(const CLSID *clsid, WCHAR *key, size_t cap)
@@ -180,9 +186,10 @@ static HRESULT unregister_class(const struct bitsdo_class *c)
 
 HRESULT WINAPI DllUnregisterServer(void)
 {
-    HRESULT hr = S_OK, one;
+    HRESULT hr, one;
     size_t i;
 
+    hr = bitsdo_proxy_unregister();
     for (i = 0; i < ARRAYSIZE(classes); i++)
         if (FAILED(one = unregister_class(&classes[i])))
             hr = one;
@@ -207,6 +214,8 @@ HRESULT WINAPI DllRegisterServer(void)
     hr = register_appid();
     for (i = 0; i < ARRAYSIZE(classes) && SUCCEEDED(hr); i++)
         hr = register_class(&classes[i], path, host_path);
+    if (SUCCEEDED(hr))
+        hr = bitsdo_proxy_register(path);
     if (FAILED(hr))
         DllUnregisterServer();
     return hr;
