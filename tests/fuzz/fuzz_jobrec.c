@@ -39,6 +39,7 @@ int main(void)
     bitsdo_counters_add_bytes(&rec.counters, &rec.files[1]->counters, 15);
     bitsdo_counters_file_done(&rec.counters, &rec.files[1]->counters);
     bitsdo_set_wstr(&rec.files[0]->temp_name, u"C:\\BIT1.tmp");
+    bitsdo_set_wstr(&rec.files[0]->file_id, u"do-file-id");
     rec.error_file = 1;
     if (bitsdo_job_rec_write(&rec, &buf, &len) != BITSDO_S_OK)
         return 1;
