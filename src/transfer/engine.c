@@ -73,6 +73,17 @@ WCHAR *bitsdo_current_user_sid(void)
     return copy;
 }
 
+HRESULT bitsdo_job_file_headers(bitsdo_job *job, uint32_t index, LPWSTR *out)
+{
+    HRESULT hr;
+
+    AcquireSRWLockShared(&job->lock);
+    hr = bitsdo_co_strdup(index < job->http_seen.file_headers_count ? job->http_seen.file_headers[index] : NULL,
+                          out);
+    ReleaseSRWLockShared(&job->lock);
+    return hr;
+}
+
 HRESULT bitsdo_co_strdup(const WCHAR *s, LPWSTR *out)
 {
     size_t len;
@@ -166,6 +177,8 @@ void bitsdo_job_addref(bitsdo_job *job)
 
 void bitsdo_job_release(bitsdo_job *job)
 {
+    uint32_t i;
+
     if (InterlockedDecrement(&job->refs))
         return;
     if (job->events && job->events->release)
@@ -178,6 +191,9 @@ void bitsdo_job_release(bitsdo_job *job)
     free(job->http_seen.headers);
     free(job->http_seen.redirect);
     free(job->http_seen.server_ip);
+    for (i = 0; i < job->http_seen.file_headers_count; i++)
+        free(job->http_seen.file_headers[i]);
+    free(job->http_seen.file_headers);
     bitsdo_job_rec_free(&job->rec);
     free(impl_from_job(job));
     InterlockedDecrement(&live_jobs);

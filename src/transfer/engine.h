@@ -49,12 +49,16 @@ typedef struct bitsdo_job_events {
 
 /* What the HTTP transport saw of the final response (after redirects) of
  * the last request it made for the job, for DO's read-only Http*
- * properties. In memory only; guarded by the job's lock. */
+ * properties, and the head of the last response for each file, for BITS's
+ * per-file BITS_FILE_PROPERTY_ID_HTTP_RESPONSE_HEADERS. In memory only;
+ * guarded by the job's lock. */
 typedef struct bitsdo_http_seen {
     DWORD status;              /* 0 until a response arrived */
     WCHAR *headers;            /* the response head, CRLF lines, or NULL */
     WCHAR *redirect;           /* the URL redirected to, NULL if none */
     WCHAR *server_ip;          /* the server's address as text, or NULL */
+    WCHAR **file_headers;      /* [file index]: that file's last head, or NULL */
+    uint32_t file_headers_count;
 } bitsdo_http_seen;
 
 struct bitsdo_job {
@@ -151,6 +155,11 @@ void bitsdo_job_wake(bitsdo_job *job);
 
 /* For transports (through fetch.c): bytes moved, notify if it is time. */
 void bitsdo__job_progress(bitsdo_job *job);
+
+/* The head of the last HTTP response seen for file `index` (CRLF lines) in
+ * CoTaskMemAlloc'ed memory, or an empty string if none was seen (a file not
+ * started yet, or not fetched over HTTP). */
+HRESULT bitsdo_job_file_headers(bitsdo_job *job, uint32_t index, LPWSTR *out);
 
 /* Current time as a FILETIME value. */
 bitsdo_filetime bitsdo_now(void);
