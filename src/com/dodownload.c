@@ -36,7 +36,9 @@ typedef struct bitsdo_do_ctx {
      * released by Finalize/Abort once the worker is idle, or do_release. */
     ISequentialStream *stream;
     WCHAR *stream_path;
-    BOOL stream_done;             /* the bytes went into the stream already */
+    BOOL stream_done;             /* a whole file went into the stream already */
+    uint32_t stream_ranges;       /* ranges (of the file's, in order) streamed */
+    UINT64 stream_bytes;          /* bytes of the next piece streamed already */
     ULONG callback_freq_percent;  /* 0: not by percentage */
     ULONG callback_freq_seconds;
     ULONG cost_policy;
@@ -203,65 +205,115 @@ static BOOL do_deliver(bitsdo_job *job, bitsdo_event event, uint32_t file)
     return TRUE; /* DO does not retry status callbacks */
 }
 
-/* The engine's file_sink for a stream download: every byte of the file is
- * in `temp`; write them to the caller's stream, from the first, in order.
- * Runs on the job's worker thread (as the status callbacks do): the stream
- * is called from that thread, not the one that set it, so it must be
- * callable from any thread (free-threaded; a stream from
- * CreateStreamOnHGlobal is). Once done it is never written again, even if
- * the run is retried, so the stream never gets the bytes twice. */
-static HRESULT do_file_sink(bitsdo_job *job, uint32_t index, HANDLE temp, LONG gen)
+/* Writes bytes [from, from + len) of `temp` to the stream, skipping the
+ * first *done of them (written by an earlier attempt) and counting in
+ * *done what went out. len BITSDO_SIZE_UNKNOWN: to the end of the file. */
+static HRESULT stream_piece(bitsdo_job *job, LONG gen, HANDLE temp, ISequentialStream *stream, BYTE *buf,
+                            UINT64 from, UINT64 len, UINT64 *done)
 {
-    bitsdo_do_ctx *ctx = ctx_of(job);
-    ISequentialStream *stream;
     OVERLAPPED ov;
-    UINT64 pos = 0;
-    DWORD got;
+    UINT64 pos;
+    DWORD got, want;
     ULONG put;
-    BYTE *buf;
-    HRESULT hr = S_OK;
+    HRESULT hr;
 
-    (void)index; /* a DO download has one file */
-    AcquireSRWLockShared(&job->lock);
-    /* Stable while the worker runs: fixed once started, and let go only
-     * after the worker went idle (Finalize, Abort) or with the job. */
-    stream = ctx->stream_done ? NULL : ctx->stream;
-    ReleaseSRWLockShared(&job->lock);
-    if (!stream)
-        return S_OK;
-    if (!(buf = malloc(65536)))
-        return E_OUTOFMEMORY;
     for (;;) {
-        if (bitsdo__read_long(&job->run_gen) != gen) {
-            hr = E_ABORT;
-            break;
-        }
+        if (len != BITSDO_SIZE_UNKNOWN && *done >= len)
+            return S_OK;
+        if (bitsdo__read_long(&job->run_gen) != gen)
+            return E_ABORT;
+        pos = from + *done;
+        want = 65536;
+        if (len != BITSDO_SIZE_UNKNOWN && len - *done < want)
+            want = (DWORD)(len - *done);
         memset(&ov, 0, sizeof(ov));
         ov.Offset = (DWORD)pos;
         ov.OffsetHigh = (DWORD)(pos >> 32);
-        if (!ReadFile(temp, buf, 65536, &got, &ov)) {
-            hr = GetLastError() == ERROR_HANDLE_EOF ? S_OK : HRESULT_FROM_WIN32(GetLastError());
-            break;
+        if (!ReadFile(temp, buf, want, &got, &ov)) {
+            if (GetLastError() != ERROR_HANDLE_EOF)
+                return HRESULT_FROM_WIN32(GetLastError());
+            got = 0;
         }
-        if (!got)
-            break;
+        if (!got) /* the end of the file: fine for "to the end", short otherwise */
+            return len == BITSDO_SIZE_UNKNOWN ? S_OK : HRESULT_FROM_WIN32(ERROR_HANDLE_EOF);
         put = 0;
-        hr = ISequentialStream_Write(stream, buf, got, &put);
-        if (FAILED(hr))
-            break;
-        if (put != got) {
-            hr = STG_E_MEDIUMFULL;
-            break;
+        if (FAILED(hr = ISequentialStream_Write(stream, buf, got, &put)))
+            return hr;
+        if (put != got)
+            return STG_E_MEDIUMFULL;
+        *done += got;
+    }
+}
+
+/* The engine's file_sink for a stream download: every byte asked for is in
+ * `temp`; write them to the caller's stream in order. A whole file goes
+ * from its first byte; ranges (DO downloads keep each range at its own
+ * offset of the file) go one after the other in the order they were asked
+ * for, each from its offset, a DO_LENGTH_TO_EOF one to the end of the file.
+ * Runs on the job's worker thread (as the status callbacks do): the stream
+ * is called from that thread, not the one that set it, so it must be
+ * callable from any thread (free-threaded; a stream from
+ * CreateStreamOnHGlobal is). What went out is counted (stream_ranges,
+ * stream_bytes), so a retried run, or a later Start with more ranges,
+ * writes only what the stream has not had: never a byte twice. */
+static HRESULT do_file_sink(bitsdo_job *job, uint32_t index, HANDLE temp, LONG gen)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    const bitsdo_file_rec *file;
+    ISequentialStream *stream;
+    bitsdo_range *ranges = NULL;
+    uint32_t count = 0, next, i;
+    UINT64 done;
+    BYTE *buf;
+    BOOL whole;
+    HRESULT hr = S_OK;
+
+    AcquireSRWLockShared(&job->lock);
+    /* Stable while the worker runs: fixed once started, and let go only
+     * after the worker went idle (Finalize, Abort) or with the job. */
+    stream = ctx->stream;
+    file = index < job->rec.file_count ? job->rec.files[index] : NULL;
+    whole = file && !file->ranges;
+    next = ctx->stream_ranges;
+    done = ctx->stream_bytes;
+    if (file && file->ranges && file->range_count > next) {
+        count = file->range_count - next;
+        if ((ranges = malloc(count * sizeof(*ranges))))
+            memcpy(ranges, file->ranges + next, count * sizeof(*ranges));
+    }
+    if (whole && ctx->stream_done)
+        stream = NULL;
+    ReleaseSRWLockShared(&job->lock);
+    if (!stream || (!whole && !count))
+        return S_OK;
+    if ((!whole && !ranges) || !(buf = malloc(65536))) {
+        free(ranges);
+        return E_OUTOFMEMORY;
+    }
+    if (whole) {
+        hr = stream_piece(job, gen, temp, stream, buf, 0, BITSDO_SIZE_UNKNOWN, &done);
+        AcquireSRWLockExclusive(&job->lock);
+        ctx->stream_bytes = hr == S_OK ? 0 : done;
+        if (hr == S_OK)
+            ctx->stream_done = TRUE;
+        ReleaseSRWLockExclusive(&job->lock);
+    } else {
+        for (i = 0; i < count && hr == S_OK; i++) {
+            UINT64 len = ranges[i].length == BG_LENGTH_TO_EOF ? BITSDO_SIZE_UNKNOWN : ranges[i].length;
+
+            hr = stream_piece(job, gen, temp, stream, buf, ranges[i].offset, len, &done);
+            AcquireSRWLockExclusive(&job->lock);
+            if (hr == S_OK) {
+                ctx->stream_ranges++;
+                ctx->stream_bytes = done = 0;
+            } else {
+                ctx->stream_bytes = done;
+            }
+            ReleaseSRWLockExclusive(&job->lock);
         }
-        hr = S_OK;
-        pos += got;
     }
     free(buf);
-    if (hr == S_OK) {
-        AcquireSRWLockExclusive(&job->lock);
-        ctx->stream_done = TRUE;
-        ReleaseSRWLockExclusive(&job->lock);
-    }
+    free(ranges);
     return hr;
 }
 
@@ -455,10 +507,6 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
     to_stream = ctx->stream != NULL;
     if (state == DODownloadState_Finalized || state == DODownloadState_Aborted)
         hr = BITSDO_DO_E_INVALID_STATE;
-    else if (to_stream && count)
-        /* A stream gets the file from its first byte on, in order; ranges
-         * (written at their own offsets) cannot go there. */
-        hr = BITSDO_DO_E_MEMORYSTREAM_DOWNLOAD_NOT_SUPPORTED;
     else if (started && ranges && state == DODownloadState_Transferring)
         hr = BITSDO_DO_E_INVALID_STATE; /* new ranges only between transfers */
     else if (started)
