@@ -277,7 +277,7 @@ static void test_property_errors(void **state)
     assert_hr(E_INVALIDARG, set_ui4(d, DODownloadProperty_CallbackFreqPercent, 101));
     assert_hr(E_INVALIDARG, set_bstr(d, DODownloadProperty_Uri, L"ftp://127.0.0.1/x"));
     assert_hr(E_INVALIDARG, set_bstr(d, DODownloadProperty_Uri, L""));
-    assert_hr(E_INVALIDARG, set_bstr(d, DODownloadProperty_LocalPath, L"relative\\path.bin"));
+    assert_hr(HRESULT_FROM_WIN32(ERROR_INVALID_NAME), set_bstr(d, DODownloadProperty_LocalPath, L"relative\\path.bin"));
     /* What cannot be honoured here says so. */
     assert_hr(DO_E_CLOUD_SERVICES_UNREACHABLE, set_bstr(d, DODownloadProperty_ContentId, L"content"));
     assert_hr(DO_E_BLOCKED_BY_COST_TRANSFER_POLICY,
@@ -670,8 +670,14 @@ static ULONG enum_count(const DO_DOWNLOAD_ENUM_CATEGORY *category)
     IUnknown *item;
     IDODownload *d;
     ULONG n = 0, got;
+    HRESULT hr;
 
-    assert_hr(S_OK, IDOManager_EnumDownloads(mgr, category, &e));
+    hr = IDOManager_EnumDownloads(mgr, category, &e);
+    if (hr == DO_E_NO_DOWNLOADS) { /* nothing to enumerate (test_do_answers) */
+        assert_null(e);
+        return 0;
+    }
+    assert_hr(S_OK, hr);
     while (IEnumUnknown_Next(e, 1, &item, &got) == S_OK) {
         assert_int_equal(got, 1);
         assert_hr(S_OK, IUnknown_QueryInterface(item, &IID_IDODownload, (void **)&d));
@@ -680,6 +686,7 @@ static ULONG enum_count(const DO_DOWNLOAD_ENUM_CATEGORY *category)
         n++;
     }
     IEnumUnknown_Release(e);
+    assert_true(n > 0); /* never an empty enumerator */
     return n;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wincrypt.h>
 
 #include "errors.h"
 #include "names.h"
@@ -390,6 +391,60 @@ static ULONG WINAPI dodownload_Release(IDODownload *iface)
     return refs;
 }
 
+/* --- property checks ----------------------------------------------------------- */
+
+/* The Win32 error of a LocalPath that is not a usable path: DO reports
+ * Windows errors as HRESULT_FROM_WIN32 (its "return values" page). Too long
+ * is ERROR_FILENAME_EXCED_RANGE; anything else that is not a full path
+ * without wildcards, streams or device names is ERROR_INVALID_NAME, what
+ * CreateFile says of such a name. An empty string is no path at all. */
+static HRESULT local_path_error(const WCHAR *path)
+{
+    if (!*path)
+        return E_INVALIDARG;
+    if (wcslen(path) > BITSDO_MAX_LOCAL_NAME)
+        return HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE);
+    return HRESULT_FROM_WIN32(ERROR_INVALID_NAME);
+}
+
+/* DODownloadProperty_SecurityContext: the bytes of a CERT_CONTEXT, as a
+ * serialized store element (CertSerializeCertificateStoreElement) or the
+ * certificate's encoding. S_OK if they make a certificate, else the
+ * certificate API's error (CRYPT_E_ASN1_* for garbage). */
+static HRESULT check_certificate(SAFEARRAY *array)
+{
+    const CERT_CONTEXT *cert = NULL;
+    HCERTSTORE store;
+    LONG lo, hi;
+    BYTE *data;
+    DWORD size, err;
+    HRESULT hr;
+
+    if (!array || SafeArrayGetDim(array) != 1 || FAILED(SafeArrayGetLBound(array, 1, &lo)) ||
+        FAILED(SafeArrayGetUBound(array, 1, &hi)) || hi < lo)
+        return E_INVALIDARG;
+    size = (DWORD)(hi - lo + 1);
+    if (FAILED(hr = SafeArrayAccessData(array, (void **)&data)))
+        return hr;
+    store = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, CERT_STORE_CREATE_NEW_FLAG, NULL);
+    if (store && CertAddSerializedElementToStore(store, data, size, CERT_STORE_ADD_ALWAYS, 0,
+                                                 CERT_STORE_CERTIFICATE_CONTEXT_FLAG, NULL,
+                                                 (const void **)&cert)) {
+        hr = S_OK;
+    } else if ((cert = CertCreateCertificateContext(X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, data, size))) {
+        hr = S_OK;
+    } else {
+        err = GetLastError();
+        hr = err ? HRESULT_FROM_WIN32(err) : CRYPT_E_ASN1_BADTAG;
+    }
+    if (cert)
+        CertFreeCertificateContext(cert);
+    if (store)
+        CertCloseStore(store, 0);
+    SafeArrayUnaccessData(array);
+    return hr;
+}
+
 /* --- Start / Pause / Abort / Finalize ----------------------------------------- */
 
 /* Creates the folders of a local path that do not exist yet (DO creates
@@ -461,6 +516,67 @@ static HRESULT wait_blocking(bitsdo_job *job)
         /* Every state change signals; the bound re-checks the timeout. */
         WaitForSingleObject(ctx->changed, 1000);
     }
+}
+
+static HRESULT do_abort(bitsdo_job *job)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    HRESULT hr;
+
+    AcquireSRWLockExclusive(&job->lock);
+    if (ctx->finalized || ctx->aborted) {
+        ReleaseSRWLockExclusive(&job->lock);
+        return BITSDO_DO_E_INVALID_STATE;
+    }
+    ReleaseSRWLockExclusive(&job->lock);
+    hr = bitsdo_job_cancel(job);
+    if (FAILED(hr))
+        return hr == BITSDO_BG_E_INVALID_STATE ? BITSDO_DO_E_INVALID_STATE : hr;
+    AcquireSRWLockExclusive(&job->lock);
+    ctx->aborted = TRUE;
+    ReleaseSRWLockExclusive(&job->lock);
+    SetEvent(ctx->changed);
+    /* The download is over: let go of the caller's callback (it may hold us)
+     * and stream (the worker is idle: cancelling waited for it). */
+    bitsdo_job_set_notify(job, NULL);
+    drop_stream(job);
+    return hr == BITSDO_BG_S_UNABLE_TO_DELETE_FILES ? hr : S_OK;
+}
+
+/* Another download of this process to the same local path, paused. */
+typedef struct same_path {
+    bitsdo_job *self;
+    const WCHAR *path;
+} same_path;
+
+static BOOL is_paused_same_path(bitsdo_job *job, void *arg)
+{
+    same_path *want = arg;
+    DODownloadState state;
+
+    if (job == want->self || job->events != &bitsdo_do_events || !job->events_ctx ||
+        !bitsdo_dodownload_matches(job, DODownloadProperty_LocalPath, want->path))
+        return FALSE;
+    AcquireSRWLockShared(&job->lock);
+    state = do_state_locked(job);
+    ReleaseSRWLockShared(&job->lock);
+    return state == DODownloadState_Paused;
+}
+
+/* A download starting to a local path takes it over from a paused one
+ * that was going there: that one is aborted (its partial file deleted), as
+ * DO does, so the two never race for the same file. */
+static void abort_paused_same_path(bitsdo_job *self, const WCHAR *path)
+{
+    same_path want = {self, path};
+    bitsdo_job **jobs;
+    ULONG count, i;
+
+    if (FAILED(bitsdo_job_list(&jobs, &count, is_paused_same_path, &want)))
+        return;
+    for (i = 0; i < count; i++)
+        do_abort(jobs[i]);
+    bitsdo_job_list_free(jobs, count);
 }
 
 static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RANGES_INFO *ranges)
@@ -553,6 +669,8 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
             goto done;
         }
     }
+    if (!started && !to_stream)
+        abort_paused_same_path(job, local);
     if (!started) {
         if (FAILED(hr = make_parent_dirs(local)) ||
             FAILED(hr = bitsdo_job_add_file(job, uri, local, wanted, count))) {
@@ -609,28 +727,7 @@ static HRESULT WINAPI dodownload_Pause(IDODownload *iface)
 
 static HRESULT WINAPI dodownload_Abort(IDODownload *iface)
 {
-    bitsdo_job *job = job_of(iface);
-    bitsdo_do_ctx *ctx = ctx_of(job);
-    HRESULT hr;
-
-    AcquireSRWLockExclusive(&job->lock);
-    if (ctx->finalized || ctx->aborted) {
-        ReleaseSRWLockExclusive(&job->lock);
-        return BITSDO_DO_E_INVALID_STATE;
-    }
-    ReleaseSRWLockExclusive(&job->lock);
-    hr = bitsdo_job_cancel(job);
-    if (FAILED(hr))
-        return hr == BITSDO_BG_E_INVALID_STATE ? BITSDO_DO_E_INVALID_STATE : hr;
-    AcquireSRWLockExclusive(&job->lock);
-    ctx->aborted = TRUE;
-    ReleaseSRWLockExclusive(&job->lock);
-    SetEvent(ctx->changed);
-    /* The download is over: let go of the caller's callback (it may hold us)
-     * and stream (the worker is idle: cancelling waited for it). */
-    bitsdo_job_set_notify(job, NULL);
-    drop_stream(job);
-    return hr == BITSDO_BG_S_UNABLE_TO_DELETE_FILES ? hr : S_OK;
+    return do_abort(job_of(iface));
 }
 
 static HRESULT WINAPI dodownload_Finalize(IDODownload *iface)
@@ -957,8 +1054,8 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
             return E_INVALIDARG;
         break;
     case DODownloadProperty_LocalPath:
-        if (FAILED(hr = bitsdo_local_validate((const bitsdo_wchar *)str)))
-            return hr;
+        if (FAILED(bitsdo_local_validate((const bitsdo_wchar *)str)))
+            return local_path_error(str);
         break;
     case DODownloadProperty_ContentId:
         /* Content IDs name content in the DO cloud; there is none here. */
@@ -995,10 +1092,16 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
                                            (void **)&stream)))
             return E_INVALIDARG;
         break;
+    case DODownloadProperty_SecurityContext:
+        /* The bytes are read as the certificate they claim to be; a
+         * certificate that does not parse gets the certificate store's own
+         * error. A good one: client certificates are not implemented. */
+        if (FAILED(hr = check_certificate(V_ARRAY(value))))
+            return hr;
+        return E_NOTIMPL;
     /* Not implemented yet: the engine has no client certificates, no
      * captured network token, no decryption, no piece hash checks, no auth
      * challenges and no persistence. */
-    case DODownloadProperty_SecurityContext:
     case DODownloadProperty_NetworkToken:
     case DODownloadProperty_DecryptionInfo:
     case DODownloadProperty_IntegrityCheckInfo:
@@ -1166,6 +1269,9 @@ HRESULT bitsdo_dodownload_new(IDODownload **out)
     }
     /* DO writes a range at its own offset of the local file (fetch.h). */
     job->ranges_in_place = TRUE;
+    /* A partial file deleted under a paused download is an error
+     * (ERROR_FILE_NOT_FOUND), not a reason to start again (fetch.c). */
+    job->temp_must_stay = TRUE;
     /* The engine passes progress on at most every 100 ms by default; a fast
      * download could then cross a CallbackFreqPercent step unheard. DO
      * filters progress itself (do_deliver), so it hears of every write. */

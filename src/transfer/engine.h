@@ -82,6 +82,9 @@ struct bitsdo_job {
     bitsdo_http_seen http_seen;
     BOOL ranges_in_place;      /* DO downloads: a range's bytes go to its own
                                 * offset in the local file (BITS packs them) */
+    BOOL temp_must_stay;       /* DO downloads: a temp file that held counted
+                                * bytes and is gone fails the file with
+                                * ERROR_FILE_NOT_FOUND instead of starting over */
     /* Optional, set once before the first file is added (DO downloads to a
      * stream, dodownload.c): fetch.c calls it on the worker thread, no lock
      * held, once every byte of file `index` is in its temp file `temp` and

@@ -233,9 +233,15 @@ static HRESULT open_temp(bitsdo_job *job, bitsdo_file_rec *file, BOOL in_place, 
         existing = NULL;
     ReleaseSRWLockShared(&job->lock);
 
-    if (existing)
+    if (existing) {
         h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_EXISTING,
                         FILE_ATTRIBUTE_HIDDEN, NULL);
+        /* Someone deleted the partial file of a DO download: DO reports
+         * that (the file's error) rather than silently starting over. */
+        if (h == INVALID_HANDLE_VALUE && job->temp_must_stay && GetLastError() == ERROR_FILE_NOT_FOUND &&
+            bitsdo__load64(&file->counters.bytes_transferred))
+            return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
+    }
     if (h == INVALID_HANDLE_VALUE) {
         if (FAILED(hr = create_temp((const WCHAR *)file->local_name, name, &h)))
             return hr;
