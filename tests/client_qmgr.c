@@ -180,12 +180,15 @@ static int run(const WCHAR *remote, const WCHAR *src, const WCHAR *dst)
 
     end = GetTickCount64() + DEADLINE_MS;
     for (;;) {
-        if (FAILED(hr = IBackgroundCopyGroup_GetStatus(group, &status, &index))) {
-            failed("GetStatus", hr);
-            goto done;
-        }
+        /* Percent first, then the status: 100 percent is reported only once
+         * the group is complete, so a status read after it must say so (the
+         * other order races with the completion, across processes). */
         if (FAILED(hr = IBackgroundCopyJob1_GetProgress(job, QM_PROGRESS_PERCENT_DONE, &percent))) {
             failed("GetProgress", hr);
+            goto done;
+        }
+        if (FAILED(hr = IBackgroundCopyGroup_GetStatus(group, &status, &index))) {
+            failed("GetStatus", hr);
             goto done;
         }
         if (percent != last) {

@@ -277,7 +277,7 @@ static void test_property_errors(void **state)
     assert_hr(E_INVALIDARG, set_ui4(d, DODownloadProperty_CallbackFreqPercent, 101));
     assert_hr(E_INVALIDARG, set_bstr(d, DODownloadProperty_Uri, L"ftp://127.0.0.1/x"));
     assert_hr(E_INVALIDARG, set_bstr(d, DODownloadProperty_Uri, L""));
-    assert_hr(E_INVALIDARG, set_bstr(d, DODownloadProperty_LocalPath, L"relative\\path.bin"));
+    assert_hr(HRESULT_FROM_WIN32(ERROR_INVALID_NAME), set_bstr(d, DODownloadProperty_LocalPath, L"relative\\path.bin"));
     /* What cannot be honoured here says so. */
     assert_hr(DO_E_CLOUD_SERVICES_UNREACHABLE, set_bstr(d, DODownloadProperty_ContentId, L"content"));
     assert_hr(DO_E_BLOCKED_BY_COST_TRANSFER_POLICY,
@@ -600,7 +600,6 @@ static void test_stream_sink(void **state)
 {
     IDODownload *d = new_download(), *other = new_download();
     WCHAR local[MAX_PATH], temp_dir[MAX_PATH], leftover[MAX_PATH * 2];
-    DO_DOWNLOAD_RANGES_INFO ranges = {1, {{0, 100}}};
     int temps_before;
     IStream *stm = NULL;
     BYTE *got, *want;
@@ -632,10 +631,6 @@ static void test_stream_sink(void **state)
     assert_int_equal(V_VT(&v), VT_UNKNOWN);
     assert_non_null(V_UNKNOWN(&v));
     VariantClear(&v);
-    /* A stream takes the file in order from its first byte: no ranges. */
-    assert_hr(DO_E_MEMORYSTREAM_DOWNLOAD_NOT_SUPPORTED, IDODownload_Start(d, &ranges));
-    assert_int_equal(status_of(d).State, DODownloadState_Created);
-
     assert_true(GetTempPathW(ARRAYSIZE(temp_dir), temp_dir) > 0);
     temps_before = tu_count_temp_files(temp_dir);
     assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, TRUE));
@@ -675,8 +670,14 @@ static ULONG enum_count(const DO_DOWNLOAD_ENUM_CATEGORY *category)
     IUnknown *item;
     IDODownload *d;
     ULONG n = 0, got;
+    HRESULT hr;
 
-    assert_hr(S_OK, IDOManager_EnumDownloads(mgr, category, &e));
+    hr = IDOManager_EnumDownloads(mgr, category, &e);
+    if (hr == DO_E_NO_DOWNLOADS) { /* nothing to enumerate (test_do_answers) */
+        assert_null(e);
+        return 0;
+    }
+    assert_hr(S_OK, hr);
     while (IEnumUnknown_Next(e, 1, &item, &got) == S_OK) {
         assert_int_equal(got, 1);
         assert_hr(S_OK, IUnknown_QueryInterface(item, &IID_IDODownload, (void **)&d));
@@ -685,6 +686,7 @@ static ULONG enum_count(const DO_DOWNLOAD_ENUM_CATEGORY *category)
         n++;
     }
     IEnumUnknown_Release(e);
+    assert_true(n > 0); /* never an empty enumerator */
     return n;
 }
 

@@ -77,6 +77,57 @@ static void test_sizes(void **state)
     IBackgroundCopyJob_Release(job);
 }
 
+/* IBackgroundCopyFile5::GetProperty(BITS_FILE_PROPERTY_ID_HTTP_RESPONSE_HEADERS)
+ * after a transfer, as in Microsoft's sample: the head of the last response
+ * for that file (each file its own: two files of different sizes show their
+ * own Content-Length). */
+static WCHAR *file_headers(IBackgroundCopyJob *job, ULONG index)
+{
+    IBackgroundCopyFile *file = tu_job_file(job, index);
+    IBackgroundCopyFile5 *file5 = tu_qi(file, &IID_IBackgroundCopyFile5);
+    BITS_FILE_PROPERTY_VALUE v;
+
+    v.String = NULL;
+    assert_hr(S_OK, IBackgroundCopyFile5_GetProperty(file5, BITS_FILE_PROPERTY_ID_HTTP_RESPONSE_HEADERS, &v));
+    assert_non_null(v.String);
+    IBackgroundCopyFile5_Release(file5);
+    IBackgroundCopyFile_Release(file);
+    return v.String;
+}
+
+static void test_file_response_headers(void **state)
+{
+    WCHAR src[2][MAX_PATH], local[2][MAX_PATH], url[512];
+    IBackgroundCopyJob *job;
+    WCHAR *h0, *h1;
+
+    (void)state;
+    ht_make(src[0], MAX_PATH, L"headers-a.bin", 1234, 71);
+    ht_make(src[1], MAX_PATH, L"headers-b.bin", 56789, 72);
+    tu_path(local[0], MAX_PATH, L"headers-a.out");
+    tu_path(local[1], MAX_PATH, L"headers-b.out");
+    job = tu_create_job(mgr, L"response headers", NULL);
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, nginx_url(url, 512, FALSE, L"headers-a.bin"), local[0]));
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, nginx_url(url, 512, FALSE, L"headers-b.bin"), local[1]));
+    assert_hr(S_OK, IBackgroundCopyJob_Resume(job));
+    assert_int_equal(tu_wait_settled(job, TU_WAIT_MS), BG_JOB_STATE_TRANSFERRED);
+    h0 = file_headers(job, 0);
+    h1 = file_headers(job, 1);
+    print_message("file 0:\n%ls", h0);
+    assert_true(!wcsncmp(h0, L"HTTP/1.1 200", 12));
+    assert_non_null(wcsstr(h0, L"Content-Length: 1234\r\n"));
+    assert_non_null(wcsstr(h1, L"Content-Length: 56789\r\n"));
+    assert_non_null(wcsstr(h0, L"Server: nginx"));
+    assert_hr(S_OK, IBackgroundCopyJob_Complete(job));
+    CoTaskMemFree(h0);
+    CoTaskMemFree(h1);
+    assert_true(tu_files_equal(local[0], src[0]));
+    assert_true(tu_files_equal(local[1], src[1]));
+    IBackgroundCopyJob_Release(job);
+    DeleteFileW(local[0]);
+    DeleteFileW(local[1]);
+}
+
 static void test_https(void **state)
 {
     WCHAR src[MAX_PATH], local[MAX_PATH], url[512];
@@ -640,6 +691,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_file_response_headers),
         cmocka_unit_test(test_https),
         cmocka_unit_test(test_https_name_mismatch),
         cmocka_unit_test(test_not_found),

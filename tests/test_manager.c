@@ -3,6 +3,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <winsock2.h>
+
 #include "testutil.h"
 
 static IBackgroundCopyManager *mgr;
@@ -268,8 +270,12 @@ static void test_enum_jobs(void **state)
 static void check_description(HRESULT code, DWORD langid)
 {
     LPWSTR text = NULL;
+    HRESULT hr;
 
-    assert_hr(S_OK, IBackgroundCopyManager_GetErrorDescription(mgr, code, langid, &text));
+    hr = IBackgroundCopyManager_GetErrorDescription(mgr, code, langid, &text);
+    if (hr != S_OK)
+        print_error("no description of 0x%08lx: 0x%08lx\n", (unsigned long)code, (unsigned long)hr);
+    assert_hr(S_OK, hr);
     assert_non_null(text);
     if (wcslen(text) < 5) {
         print_error("description of 0x%08lx is \"%ls\"\n", (unsigned long)code, text);
@@ -307,6 +313,63 @@ static void test_error_description(void **state)
     assert_null(a);
 }
 
+/* Every error our jobs can report has a description: the transports'
+ * WinHTTP codes (12001-12190 as HRESULT_FROM_WIN32: Windows keeps their text
+ * in winhttp.dll, Wine has none and we supply ours), the Winsock codes Wine's
+ * WinHTTP lets through, the file and disk errors of the file transport and
+ * the temp files, HTTP statuses with and without a bitsmsg.h name, and the
+ * BG_E_ and generic codes the engine sets. */
+static void test_error_description_transport_errors(void **state)
+{
+    static const DWORD win32[] = {
+        /* WinHTTP: every code of winhttp.h */
+        12001, 12002, 12004, 12005, 12006, 12007, 12009, 12011, 12012, 12015, 12017, 12018, 12019,
+        12029, 12030, 12032, 12037, 12038, 12044, 12045, 12057, 12100, 12101, 12102, 12103, 12150,
+        12152, 12153, 12154, 12155, 12156, 12157, 12166, 12167, 12169, 12170, 12172, 12175, 12176,
+        12177, 12178, 12179, 12180, 12181, 12182, 12183, 12184, 12185, 12186, 12187, 12188, 12189,
+        12190,
+        /* Winsock */
+        WSAEINTR, WSAEACCES, WSAEINVAL, WSAEWOULDBLOCK, WSAEADDRINUSE, WSAEADDRNOTAVAIL, WSAENETDOWN,
+        WSAENETUNREACH, WSAENETRESET, WSAECONNABORTED, WSAECONNRESET, WSAENOBUFS, WSAENOTCONN,
+        WSAESHUTDOWN, WSAETIMEDOUT, WSAECONNREFUSED, WSAEHOSTDOWN, WSAEHOSTUNREACH, WSAHOST_NOT_FOUND,
+        WSATRY_AGAIN, WSANO_RECOVERY, WSANO_DATA,
+        /* files, shares, disks */
+        ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND, ERROR_ACCESS_DENIED, ERROR_SHARING_VIOLATION,
+        ERROR_LOCK_VIOLATION, ERROR_HANDLE_EOF, ERROR_FILE_EXISTS, ERROR_DISK_FULL, ERROR_INVALID_DATA,
+        ERROR_INVALID_NAME, ERROR_FILENAME_EXCED_RANGE, ERROR_WRITE_FAULT, ERROR_NETNAME_DELETED,
+        ERROR_BAD_NETPATH, ERROR_BAD_NET_NAME, ERROR_NETWORK_UNREACHABLE, ERROR_HOST_UNREACHABLE,
+        ERROR_UNEXP_NET_ERR, ERROR_NETWORK_BUSY, ERROR_SEM_TIMEOUT, ERROR_NOT_READY, ERROR_ALREADY_EXISTS,
+    };
+    static const HRESULT other[] = {
+        E_ABORT, E_OUTOFMEMORY, E_INVALIDARG, E_FAIL, E_NOTIMPL,
+        BG_E_INVALID_SERVER_RESPONSE, BG_E_INVALID_RANGE, BG_E_INSUFFICIENT_RANGE_SUPPORT,
+        BG_E_MISSING_FILE_SIZE, BG_E_TOO_MANY_RANGES_IN_FILE, BG_E_OVERLAPPING_RANGES,
+        (HRESULT)0x80200073 /* BG_E_REMOTE_FILE_CHANGED */, BG_E_NO_PROGRESS, BG_E_HTTP_ERROR_401,
+        BG_E_HTTP_ERROR_404, BG_E_HTTP_ERROR_416, BG_E_HTTP_ERROR_500, BG_E_HTTP_ERROR_503,
+        (HRESULT)0x801901AD /* 429: no BG_E_ name */, (HRESULT)0x801901C3 /* 451 */,
+        (HRESULT)0x80D02002 /* DO_E_DOWNLOAD_NO_PROGRESS */, (HRESULT)0x80D02013 /* DO_E_INVALID_STATE */,
+    };
+    LPWSTR a = NULL, b = NULL;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < ARRAYSIZE(win32); i++) {
+        check_description(HRESULT_FROM_WIN32(win32[i]), 0);
+        check_description(HRESULT_FROM_WIN32(win32[i]), MAKELANGID(LANG_ENGLISH, SUBLANG_ENGLISH_US));
+    }
+    for (i = 0; i < ARRAYSIZE(other); i++)
+        check_description(other[i], 0);
+    /* The text says what happened: not one text for all of them. */
+    assert_hr(S_OK, IBackgroundCopyManager_GetErrorDescription(mgr, (HRESULT)0x80072EE7, 0, &a));
+    assert_hr(S_OK, IBackgroundCopyManager_GetErrorDescription(mgr, (HRESULT)0x80072EFD, 0, &b));
+    assert_true(wcscmp(a, b) != 0);
+    CoTaskMemFree(a);
+    CoTaskMemFree(b);
+    assert_hr(S_OK, IBackgroundCopyManager_GetErrorDescription(mgr, (HRESULT)0x801901AD, 0, &a));
+    assert_non_null(wcsstr(a, L"429"));
+    CoTaskMemFree(a);
+}
+
 static void test_interfaces(void **state)
 {
     IUnknown *unk = NULL;
@@ -329,6 +392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enum_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_description, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_description_transport_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interfaces, setup, teardown),
     };
     return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);

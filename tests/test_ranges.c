@@ -8,7 +8,9 @@
  *   - IDODownload::Start with DO_DOWNLOAD_RANGES_INFO: each range at its
  *     own offset of the local file, the bytes outside them as the local
  *     file had them, then Start again with more ranges (Transferred ->
- *     Transferring -> Transferred), the DO_E_* input errors.
+ *     Transferring -> Transferred), the DO_E_* input errors; into an IStream:
+ *     {0, DO_LENGTH_TO_EOF} streams the whole file, several ranges go into
+ *     the stream one after the other in the order given.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -430,6 +432,122 @@ static void test_do_ranges(void **state)
     IDOManager_Release(domgr);
 }
 
+/* --- DO: ranges into a stream ------------------------------------------------- */
+
+static BYTE *stream_bytes(IStream *stm, ULONG *size)
+{
+    LARGE_INTEGER zero = {{0}};
+    ULARGE_INTEGER end;
+    ULONG got = 0;
+    BYTE *buf;
+
+    assert_hr(S_OK, IStream_Seek(stm, zero, STREAM_SEEK_END, &end));
+    *size = (ULONG)end.QuadPart;
+    assert_hr(S_OK, IStream_Seek(stm, zero, STREAM_SEEK_SET, NULL));
+    buf = malloc(*size + 1);
+    assert_non_null(buf);
+    assert_true(SUCCEEDED(IStream_Read(stm, buf, *size, &got)));
+    assert_int_equal(got, *size);
+    return buf;
+}
+
+/* The stream holds exactly the bytes of ranges r[0..n) of the source, one
+ * after the other in the order given. */
+static void check_stream(IStream *stm, const DO_DOWNLOAD_RANGE *r, unsigned n)
+{
+    ULONG size, pos = 0;
+    BYTE *got = stream_bytes(stm, &size);
+    unsigned k;
+
+    for (k = 0; k < n; k++) {
+        UINT64 len = r[k].Length == DO_LENGTH_TO_EOF ? SRC_SIZE - r[k].Offset : r[k].Length;
+
+        assert_true(pos + len <= size);
+        if (memcmp(got + pos, src_bytes + r[k].Offset, (size_t)len))
+            fail_msg("range %u ({%llu, %llu}) is not where it belongs in the stream", k,
+                     (unsigned long long)r[k].Offset, (unsigned long long)len);
+        pos += (ULONG)len;
+    }
+    assert_int_equal(size, pos);
+    free(got);
+}
+
+static IDODownload *stream_download(IDOManager *domgr, IStream *stm)
+{
+    IDODownload *d = NULL;
+    WCHAR url[256];
+    VARIANT v;
+
+    swprintf(url, 256, L"http://127.0.0.1:%u/%ls", ht.nginx_http, SRC_NAME);
+    assert_hr(S_OK, IDOManager_CreateDownload(domgr, &d));
+    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, url));
+    V_VT(&v) = VT_UNKNOWN;
+    V_UNKNOWN(&v) = (IUnknown *)stm;
+    assert_hr(S_OK, IDODownload_SetProperty(d, DODownloadProperty_StreamInterface, &v));
+    assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, TRUE));
+    return d;
+}
+
+/* The SDK's way to stream a whole file: one range {0, DO_LENGTH_TO_EOF}. */
+static void test_do_stream_whole_range(void **state)
+{
+    ranges3 whole = {1, {{0, DO_LENGTH_TO_EOF}}};
+    IDOManager *domgr = NULL;
+    IStream *stm = NULL;
+    IDODownload *d;
+    DO_DOWNLOAD_STATUS s;
+
+    (void)state;
+    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
+                                     &IID_IDOManager, (void **)&domgr));
+    assert_hr(S_OK, CreateStreamOnHGlobal(NULL, TRUE, &stm));
+    d = stream_download(domgr, stm);
+    assert_hr(S_OK, IDODownload_Start(d, (DO_DOWNLOAD_RANGES_INFO *)&whole));
+    assert_hr(S_OK, IDODownload_GetStatus(d, &s));
+    assert_int_equal(s.State, DODownloadState_Transferred);
+    assert_int_equal(s.BytesTransferred, SRC_SIZE);
+    check_stream(stm, whole.Ranges, 1);
+    assert_hr(S_OK, IDODownload_Finalize(d));
+    IDODownload_Release(d);
+    assert_int_equal(IStream_Release(stm), 0);
+    IDOManager_Release(domgr);
+}
+
+/* Several ranges, out of offset order, go into the stream in the order
+ * given; a later Start with another range appends just that one. */
+static void test_do_stream_ranges(void **state)
+{
+    ranges3 first = {3, {{TU_MB + 7, 5000}, {10, 90}, {2 * TU_MB, 777}}};
+    ranges3 more = {1, {{SRC_SIZE - 100, DO_LENGTH_TO_EOF}}};
+    DO_DOWNLOAD_RANGE all[4];
+    IDOManager *domgr = NULL;
+    IStream *stm = NULL;
+    IDODownload *d;
+    DO_DOWNLOAD_STATUS s;
+
+    (void)state;
+    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
+                                     &IID_IDOManager, (void **)&domgr));
+    assert_hr(S_OK, CreateStreamOnHGlobal(NULL, TRUE, &stm));
+    d = stream_download(domgr, stm);
+    assert_hr(S_OK, IDODownload_Start(d, (DO_DOWNLOAD_RANGES_INFO *)&first));
+    assert_hr(S_OK, IDODownload_GetStatus(d, &s));
+    assert_int_equal(s.State, DODownloadState_Transferred);
+    assert_int_equal(s.BytesTransferred, 5000 + 90 + 777);
+    check_stream(stm, first.Ranges, 3);
+
+    assert_hr(S_OK, IDODownload_Start(d, (DO_DOWNLOAD_RANGES_INFO *)&more));
+    assert_hr(S_OK, IDODownload_GetStatus(d, &s));
+    assert_int_equal(s.State, DODownloadState_Transferred);
+    memcpy(all, first.Ranges, sizeof(first.Ranges));
+    all[3] = more.Ranges[0];
+    check_stream(stm, all, 4);
+    assert_hr(S_OK, IDODownload_Finalize(d));
+    IDODownload_Release(d);
+    assert_int_equal(IStream_Release(stm), 0);
+    IDOManager_Release(domgr);
+}
+
 /* HttpStatusCode / HttpResponseHeaders / HttpRedirectionTarget /
  * HttpServerIPAddress: what the transport saw, after a redirect. */
 /* HttpAllowSecureToNonSecureRedirect: an https URL that redirects to
@@ -638,6 +756,8 @@ int main(void)
         cmocka_unit_test_teardown(test_bits_norange, tu_cancel_all_jobs),
         cmocka_unit_test_teardown(test_bits_past_end, tu_cancel_all_jobs),
         cmocka_unit_test(test_do_ranges),
+        cmocka_unit_test_teardown(test_do_stream_whole_range, tu_cancel_all_jobs),
+        cmocka_unit_test_teardown(test_do_stream_ranges, tu_cancel_all_jobs),
         cmocka_unit_test(test_do_http_properties),
         cmocka_unit_test(test_do_https_to_http_redirect),
         cmocka_unit_test_teardown(test_do_extensions, tu_cancel_all_jobs),

@@ -485,6 +485,35 @@ static void test_file_url(void **state)
     DeleteFileW(src);
 }
 
+/* Every form of a local source that BITS takes (and Wine's qmgr, which puts
+ * the rest after "file://" to CreateFile as it is): the plain path, the
+ * file:/// URL, the scheme glued to a backslash path (the '%' in the name
+ * stays a '%': a path is not decoded), the glued forward-slash form (a URL:
+ * decoded) and file:/// with backslashes. */
+static void test_local_source_forms(void **state)
+{
+    WCHAR src[MAX_PATH], local[MAX_PATH], url[2 * MAX_PATH], name[3 * MAX_PATH];
+
+    (void)state;
+    tu_path(src, MAX_PATH, L"form source %%41.src");
+    tu_path(local, MAX_PATH, L"from-form.bin");
+    tu_make_file(src, 1 * TU_MB + 5, 401);
+    tu_file_url(url, ARRAYSIZE(url), src);
+
+    transfer_one(src, local, src);                 /* C:\dir\f */
+    transfer_one(url, local, src);                 /* file:///C:/dir/f */
+    swprintf(name, ARRAYSIZE(name), L"file://%ls", src);
+    print_message("remote name: %ls\n", name);
+    transfer_one(name, local, src);                /* file://C:\dir\f */
+    swprintf(name, ARRAYSIZE(name), L"file://%ls", url + 8);
+    print_message("remote name: %ls\n", name);
+    transfer_one(name, local, src);                /* file://C:/dir/f */
+    swprintf(name, ARRAYSIZE(name), L"file:///%ls", src);
+    print_message("remote name: %ls\n", name);
+    transfer_one(name, local, src);                /* file:///C:\dir\f */
+    DeleteFileW(src);
+}
+
 static void test_unc_path(void **state)
 {
     const char *prefix = getenv("WINEPREFIX");
@@ -513,8 +542,12 @@ static void test_unc_path(void **state)
     tu_path(local, MAX_PATH, L"from-unc.bin");
     print_message("remote name: %ls\n", unc);
     transfer_one(unc, local, src);
-    /* The same share as a file:// URL with a host. */
+    /* The same share as a file:// URL with a host, and the other forms BITS
+     * clients write for a share: four and five slashes, a glued UNC path. */
     transfer_one(L"file://bitsdosrv/bitsdo-tests/unc.src", local, src);
+    transfer_one(L"file:////bitsdosrv/bitsdo-tests/unc.src", local, src);
+    transfer_one(L"file://///bitsdosrv/bitsdo-tests/unc.src", local, src);
+    transfer_one(L"file://\\\\bitsdosrv\\bitsdo-tests\\unc.src", local, src);
     DeleteFileW(src);
     RemoveDirectoryW(share);
 }
@@ -627,6 +660,7 @@ int main(void)
         cmocka_unit_test_teardown(test_concurrent_jobs, tu_cancel_all_jobs),
         cmocka_unit_test_teardown(test_three_files_in_order, tu_cancel_all_jobs),
         cmocka_unit_test_teardown(test_file_url, tu_cancel_all_jobs),
+        cmocka_unit_test_teardown(test_local_source_forms, tu_cancel_all_jobs),
         cmocka_unit_test_teardown(test_unc_path, tu_cancel_all_jobs),
         cmocka_unit_test_teardown(test_partial_complete, tu_cancel_all_jobs),
         cmocka_unit_test_teardown(test_missing_source, tu_cancel_all_jobs),

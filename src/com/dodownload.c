@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wincrypt.h>
 
 #include "errors.h"
 #include "names.h"
@@ -36,7 +37,9 @@ typedef struct bitsdo_do_ctx {
      * released by Finalize/Abort once the worker is idle, or do_release. */
     ISequentialStream *stream;
     WCHAR *stream_path;
-    BOOL stream_done;             /* the bytes went into the stream already */
+    BOOL stream_done;             /* a whole file went into the stream already */
+    uint32_t stream_ranges;       /* ranges (of the file's, in order) streamed */
+    UINT64 stream_bytes;          /* bytes of the next piece streamed already */
     ULONG callback_freq_percent;  /* 0: not by percentage */
     ULONG callback_freq_seconds;
     ULONG cost_policy;
@@ -203,65 +206,115 @@ static BOOL do_deliver(bitsdo_job *job, bitsdo_event event, uint32_t file)
     return TRUE; /* DO does not retry status callbacks */
 }
 
-/* The engine's file_sink for a stream download: every byte of the file is
- * in `temp`; write them to the caller's stream, from the first, in order.
- * Runs on the job's worker thread (as the status callbacks do): the stream
- * is called from that thread, not the one that set it, so it must be
- * callable from any thread (free-threaded; a stream from
- * CreateStreamOnHGlobal is). Once done it is never written again, even if
- * the run is retried, so the stream never gets the bytes twice. */
-static HRESULT do_file_sink(bitsdo_job *job, uint32_t index, HANDLE temp, LONG gen)
+/* Writes bytes [from, from + len) of `temp` to the stream, skipping the
+ * first *done of them (written by an earlier attempt) and counting in
+ * *done what went out. len BITSDO_SIZE_UNKNOWN: to the end of the file. */
+static HRESULT stream_piece(bitsdo_job *job, LONG gen, HANDLE temp, ISequentialStream *stream, BYTE *buf,
+                            UINT64 from, UINT64 len, UINT64 *done)
 {
-    bitsdo_do_ctx *ctx = ctx_of(job);
-    ISequentialStream *stream;
     OVERLAPPED ov;
-    UINT64 pos = 0;
-    DWORD got;
+    UINT64 pos;
+    DWORD got, want;
     ULONG put;
-    BYTE *buf;
-    HRESULT hr = S_OK;
+    HRESULT hr;
 
-    (void)index; /* a DO download has one file */
-    AcquireSRWLockShared(&job->lock);
-    /* Stable while the worker runs: fixed once started, and let go only
-     * after the worker went idle (Finalize, Abort) or with the job. */
-    stream = ctx->stream_done ? NULL : ctx->stream;
-    ReleaseSRWLockShared(&job->lock);
-    if (!stream)
-        return S_OK;
-    if (!(buf = malloc(65536)))
-        return E_OUTOFMEMORY;
     for (;;) {
-        if (bitsdo__read_long(&job->run_gen) != gen) {
-            hr = E_ABORT;
-            break;
-        }
+        if (len != BITSDO_SIZE_UNKNOWN && *done >= len)
+            return S_OK;
+        if (bitsdo__read_long(&job->run_gen) != gen)
+            return E_ABORT;
+        pos = from + *done;
+        want = 65536;
+        if (len != BITSDO_SIZE_UNKNOWN && len - *done < want)
+            want = (DWORD)(len - *done);
         memset(&ov, 0, sizeof(ov));
         ov.Offset = (DWORD)pos;
         ov.OffsetHigh = (DWORD)(pos >> 32);
-        if (!ReadFile(temp, buf, 65536, &got, &ov)) {
-            hr = GetLastError() == ERROR_HANDLE_EOF ? S_OK : HRESULT_FROM_WIN32(GetLastError());
-            break;
+        if (!ReadFile(temp, buf, want, &got, &ov)) {
+            if (GetLastError() != ERROR_HANDLE_EOF)
+                return HRESULT_FROM_WIN32(GetLastError());
+            got = 0;
         }
-        if (!got)
-            break;
+        if (!got) /* the end of the file: fine for "to the end", short otherwise */
+            return len == BITSDO_SIZE_UNKNOWN ? S_OK : HRESULT_FROM_WIN32(ERROR_HANDLE_EOF);
         put = 0;
-        hr = ISequentialStream_Write(stream, buf, got, &put);
-        if (FAILED(hr))
-            break;
-        if (put != got) {
-            hr = STG_E_MEDIUMFULL;
-            break;
+        if (FAILED(hr = ISequentialStream_Write(stream, buf, got, &put)))
+            return hr;
+        if (put != got)
+            return STG_E_MEDIUMFULL;
+        *done += got;
+    }
+}
+
+/* The engine's file_sink for a stream download: every byte asked for is in
+ * `temp`; write them to the caller's stream in order. A whole file goes
+ * from its first byte; ranges (DO downloads keep each range at its own
+ * offset of the file) go one after the other in the order they were asked
+ * for, each from its offset, a DO_LENGTH_TO_EOF one to the end of the file.
+ * Runs on the job's worker thread (as the status callbacks do): the stream
+ * is called from that thread, not the one that set it, so it must be
+ * callable from any thread (free-threaded; a stream from
+ * CreateStreamOnHGlobal is). What went out is counted (stream_ranges,
+ * stream_bytes), so a retried run, or a later Start with more ranges,
+ * writes only what the stream has not had: never a byte twice. */
+static HRESULT do_file_sink(bitsdo_job *job, uint32_t index, HANDLE temp, LONG gen)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    const bitsdo_file_rec *file;
+    ISequentialStream *stream;
+    bitsdo_range *ranges = NULL;
+    uint32_t count = 0, next, i;
+    UINT64 done;
+    BYTE *buf;
+    BOOL whole;
+    HRESULT hr = S_OK;
+
+    AcquireSRWLockShared(&job->lock);
+    /* Stable while the worker runs: fixed once started, and let go only
+     * after the worker went idle (Finalize, Abort) or with the job. */
+    stream = ctx->stream;
+    file = index < job->rec.file_count ? job->rec.files[index] : NULL;
+    whole = file && !file->ranges;
+    next = ctx->stream_ranges;
+    done = ctx->stream_bytes;
+    if (file && file->ranges && file->range_count > next) {
+        count = file->range_count - next;
+        if ((ranges = malloc(count * sizeof(*ranges))))
+            memcpy(ranges, file->ranges + next, count * sizeof(*ranges));
+    }
+    if (whole && ctx->stream_done)
+        stream = NULL;
+    ReleaseSRWLockShared(&job->lock);
+    if (!stream || (!whole && !count))
+        return S_OK;
+    if ((!whole && !ranges) || !(buf = malloc(65536))) {
+        free(ranges);
+        return E_OUTOFMEMORY;
+    }
+    if (whole) {
+        hr = stream_piece(job, gen, temp, stream, buf, 0, BITSDO_SIZE_UNKNOWN, &done);
+        AcquireSRWLockExclusive(&job->lock);
+        ctx->stream_bytes = hr == S_OK ? 0 : done;
+        if (hr == S_OK)
+            ctx->stream_done = TRUE;
+        ReleaseSRWLockExclusive(&job->lock);
+    } else {
+        for (i = 0; i < count && hr == S_OK; i++) {
+            UINT64 len = ranges[i].length == BG_LENGTH_TO_EOF ? BITSDO_SIZE_UNKNOWN : ranges[i].length;
+
+            hr = stream_piece(job, gen, temp, stream, buf, ranges[i].offset, len, &done);
+            AcquireSRWLockExclusive(&job->lock);
+            if (hr == S_OK) {
+                ctx->stream_ranges++;
+                ctx->stream_bytes = done = 0;
+            } else {
+                ctx->stream_bytes = done;
+            }
+            ReleaseSRWLockExclusive(&job->lock);
         }
-        hr = S_OK;
-        pos += got;
     }
     free(buf);
-    if (hr == S_OK) {
-        AcquireSRWLockExclusive(&job->lock);
-        ctx->stream_done = TRUE;
-        ReleaseSRWLockExclusive(&job->lock);
-    }
+    free(ranges);
     return hr;
 }
 
@@ -338,6 +391,60 @@ static ULONG WINAPI dodownload_Release(IDODownload *iface)
     return refs;
 }
 
+/* --- property checks ----------------------------------------------------------- */
+
+/* The Win32 error of a LocalPath that is not a usable path: DO reports
+ * Windows errors as HRESULT_FROM_WIN32 (its "return values" page). Too long
+ * is ERROR_FILENAME_EXCED_RANGE; anything else that is not a full path
+ * without wildcards, streams or device names is ERROR_INVALID_NAME, what
+ * CreateFile says of such a name. An empty string is no path at all. */
+static HRESULT local_path_error(const WCHAR *path)
+{
+    if (!*path)
+        return E_INVALIDARG;
+    if (wcslen(path) > BITSDO_MAX_LOCAL_NAME)
+        return HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE);
+    return HRESULT_FROM_WIN32(ERROR_INVALID_NAME);
+}
+
+/* DODownloadProperty_SecurityContext: the bytes of a CERT_CONTEXT, as a
+ * serialized store element (CertSerializeCertificateStoreElement) or the
+ * certificate's encoding. S_OK if they make a certificate, else the
+ * certificate API's error (CRYPT_E_ASN1_* for garbage). */
+static HRESULT check_certificate(SAFEARRAY *array)
+{
+    const CERT_CONTEXT *cert = NULL;
+    HCERTSTORE store;
+    LONG lo, hi;
+    BYTE *data;
+    DWORD size, err;
+    HRESULT hr;
+
+    if (!array || SafeArrayGetDim(array) != 1 || FAILED(SafeArrayGetLBound(array, 1, &lo)) ||
+        FAILED(SafeArrayGetUBound(array, 1, &hi)) || hi < lo)
+        return E_INVALIDARG;
+    size = (DWORD)(hi - lo + 1);
+    if (FAILED(hr = SafeArrayAccessData(array, (void **)&data)))
+        return hr;
+    store = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, CERT_STORE_CREATE_NEW_FLAG, NULL);
+    if (store && CertAddSerializedElementToStore(store, data, size, CERT_STORE_ADD_ALWAYS, 0,
+                                                 CERT_STORE_CERTIFICATE_CONTEXT_FLAG, NULL,
+                                                 (const void **)&cert)) {
+        hr = S_OK;
+    } else if ((cert = CertCreateCertificateContext(X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, data, size))) {
+        hr = S_OK;
+    } else {
+        err = GetLastError();
+        hr = err ? HRESULT_FROM_WIN32(err) : CRYPT_E_ASN1_BADTAG;
+    }
+    if (cert)
+        CertFreeCertificateContext(cert);
+    if (store)
+        CertCloseStore(store, 0);
+    SafeArrayUnaccessData(array);
+    return hr;
+}
+
 /* --- Start / Pause / Abort / Finalize ----------------------------------------- */
 
 /* Creates the folders of a local path that do not exist yet (DO creates
@@ -411,6 +518,67 @@ static HRESULT wait_blocking(bitsdo_job *job)
     }
 }
 
+static HRESULT do_abort(bitsdo_job *job)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    HRESULT hr;
+
+    AcquireSRWLockExclusive(&job->lock);
+    if (ctx->finalized || ctx->aborted) {
+        ReleaseSRWLockExclusive(&job->lock);
+        return BITSDO_DO_E_INVALID_STATE;
+    }
+    ReleaseSRWLockExclusive(&job->lock);
+    hr = bitsdo_job_cancel(job);
+    if (FAILED(hr))
+        return hr == BITSDO_BG_E_INVALID_STATE ? BITSDO_DO_E_INVALID_STATE : hr;
+    AcquireSRWLockExclusive(&job->lock);
+    ctx->aborted = TRUE;
+    ReleaseSRWLockExclusive(&job->lock);
+    SetEvent(ctx->changed);
+    /* The download is over: let go of the caller's callback (it may hold us)
+     * and stream (the worker is idle: cancelling waited for it). */
+    bitsdo_job_set_notify(job, NULL);
+    drop_stream(job);
+    return hr == BITSDO_BG_S_UNABLE_TO_DELETE_FILES ? hr : S_OK;
+}
+
+/* Another download of this process to the same local path, paused. */
+typedef struct same_path {
+    bitsdo_job *self;
+    const WCHAR *path;
+} same_path;
+
+static BOOL is_paused_same_path(bitsdo_job *job, void *arg)
+{
+    same_path *want = arg;
+    DODownloadState state;
+
+    if (job == want->self || job->events != &bitsdo_do_events || !job->events_ctx ||
+        !bitsdo_dodownload_matches(job, DODownloadProperty_LocalPath, want->path))
+        return FALSE;
+    AcquireSRWLockShared(&job->lock);
+    state = do_state_locked(job);
+    ReleaseSRWLockShared(&job->lock);
+    return state == DODownloadState_Paused;
+}
+
+/* A download starting to a local path takes it over from a paused one
+ * that was going there: that one is aborted (its partial file deleted), as
+ * DO does, so the two never race for the same file. */
+static void abort_paused_same_path(bitsdo_job *self, const WCHAR *path)
+{
+    same_path want = {self, path};
+    bitsdo_job **jobs;
+    ULONG count, i;
+
+    if (FAILED(bitsdo_job_list(&jobs, &count, is_paused_same_path, &want)))
+        return;
+    for (i = 0; i < count; i++)
+        do_abort(jobs[i]);
+    bitsdo_job_list_free(jobs, count);
+}
+
 static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RANGES_INFO *ranges)
 {
     bitsdo_job *job = job_of(iface);
@@ -455,10 +623,6 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
     to_stream = ctx->stream != NULL;
     if (state == DODownloadState_Finalized || state == DODownloadState_Aborted)
         hr = BITSDO_DO_E_INVALID_STATE;
-    else if (to_stream && count)
-        /* A stream gets the file from its first byte on, in order; ranges
-         * (written at their own offsets) cannot go there. */
-        hr = BITSDO_DO_E_MEMORYSTREAM_DOWNLOAD_NOT_SUPPORTED;
     else if (started && ranges && state == DODownloadState_Transferring)
         hr = BITSDO_DO_E_INVALID_STATE; /* new ranges only between transfers */
     else if (started)
@@ -505,6 +669,8 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
             goto done;
         }
     }
+    if (!started && !to_stream)
+        abort_paused_same_path(job, local);
     if (!started) {
         if (FAILED(hr = make_parent_dirs(local)) ||
             FAILED(hr = bitsdo_job_add_file(job, uri, local, wanted, count))) {
@@ -561,28 +727,7 @@ static HRESULT WINAPI dodownload_Pause(IDODownload *iface)
 
 static HRESULT WINAPI dodownload_Abort(IDODownload *iface)
 {
-    bitsdo_job *job = job_of(iface);
-    bitsdo_do_ctx *ctx = ctx_of(job);
-    HRESULT hr;
-
-    AcquireSRWLockExclusive(&job->lock);
-    if (ctx->finalized || ctx->aborted) {
-        ReleaseSRWLockExclusive(&job->lock);
-        return BITSDO_DO_E_INVALID_STATE;
-    }
-    ReleaseSRWLockExclusive(&job->lock);
-    hr = bitsdo_job_cancel(job);
-    if (FAILED(hr))
-        return hr == BITSDO_BG_E_INVALID_STATE ? BITSDO_DO_E_INVALID_STATE : hr;
-    AcquireSRWLockExclusive(&job->lock);
-    ctx->aborted = TRUE;
-    ReleaseSRWLockExclusive(&job->lock);
-    SetEvent(ctx->changed);
-    /* The download is over: let go of the caller's callback (it may hold us)
-     * and stream (the worker is idle: cancelling waited for it). */
-    bitsdo_job_set_notify(job, NULL);
-    drop_stream(job);
-    return hr == BITSDO_BG_S_UNABLE_TO_DELETE_FILES ? hr : S_OK;
+    return do_abort(job_of(iface));
 }
 
 static HRESULT WINAPI dodownload_Finalize(IDODownload *iface)
@@ -909,8 +1054,8 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
             return E_INVALIDARG;
         break;
     case DODownloadProperty_LocalPath:
-        if (FAILED(hr = bitsdo_local_validate((const bitsdo_wchar *)str)))
-            return hr;
+        if (FAILED(bitsdo_local_validate((const bitsdo_wchar *)str)))
+            return local_path_error(str);
         break;
     case DODownloadProperty_ContentId:
         /* Content IDs name content in the DO cloud; there is none here. */
@@ -947,10 +1092,16 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
                                            (void **)&stream)))
             return E_INVALIDARG;
         break;
+    case DODownloadProperty_SecurityContext:
+        /* The bytes are read as the certificate they claim to be; a
+         * certificate that does not parse gets the certificate store's own
+         * error. A good one: client certificates are not implemented. */
+        if (FAILED(hr = check_certificate(V_ARRAY(value))))
+            return hr;
+        return E_NOTIMPL;
     /* Not implemented yet: the engine has no client certificates, no
      * captured network token, no decryption, no piece hash checks, no auth
      * challenges and no persistence. */
-    case DODownloadProperty_SecurityContext:
     case DODownloadProperty_NetworkToken:
     case DODownloadProperty_DecryptionInfo:
     case DODownloadProperty_IntegrityCheckInfo:
@@ -1118,6 +1269,9 @@ HRESULT bitsdo_dodownload_new(IDODownload **out)
     }
     /* DO writes a range at its own offset of the local file (fetch.h). */
     job->ranges_in_place = TRUE;
+    /* A partial file deleted under a paused download is an error
+     * (ERROR_FILE_NOT_FOUND), not a reason to start again (fetch.c). */
+    job->temp_must_stay = TRUE;
     /* The engine passes progress on at most every 100 ms by default; a fast
      * download could then cross a CallbackFreqPercent step unheard. DO
      * filters progress itself (do_deliver), so it hears of every write. */

@@ -3,6 +3,8 @@
  * BITS-style jobs that share the engine. */
 #include "objects.h"
 
+#include "errors.h"
+
 #include <stdlib.h>
 
 typedef struct bitsdo_domanager {
@@ -106,7 +108,13 @@ static HRESULT WINAPI domanager_EnumDownloads(IDOManager *iface, const DO_DOWNLO
     free(filter.sid);
     if (FAILED(hr))
         return hr;
-    if (!(items = calloc(count ? count : 1, sizeof(*items)))) {
+    /* Nothing to enumerate: DO answers DO_E_NO_DOWNLOADS ("no downloads
+     * currently exist"), not an empty enumerator. */
+    if (!count) {
+        bitsdo_job_list_free(jobs, count);
+        return BITSDO_DO_E_NO_DOWNLOADS;
+    }
+    if (!(items = calloc(count, sizeof(*items)))) {
         bitsdo_job_list_free(jobs, count);
         return E_OUTOFMEMORY;
     }

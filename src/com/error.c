@@ -3,6 +3,7 @@
 #include "objects.h"
 
 #include <stdlib.h>
+#include <wchar.h>
 
 #include "errors.h"
 #include "names.h"
@@ -29,25 +30,65 @@ static HRESULT utf8_to_co(const char *text, LPWSTR *out)
     return S_OK;
 }
 
+/* FormatMessage from the system table, and for a WinHTTP code first from
+ * winhttp.dll's own message table (that is where Windows keeps those texts:
+ * the system table has none). A Win32 HRESULT is also tried as its bare
+ * Win32 code, the form message tables are keyed by. */
+static DWORD format_system(HRESULT code, DWORD langid, WCHAR **sys)
+{
+    DWORD flags = FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS;
+    DWORD ids[2], n = 0, i, len = 0;
+    HMODULE winhttp = NULL;
+
+    if (HRESULT_FACILITY(code) == FACILITY_WIN32 && (code & 0x80000000)) {
+        DWORD win32 = HRESULT_CODE(code);
+
+        /* ERROR_WINHTTP_*: 12001..12190. bitsdo.dll imports winhttp.dll, so
+         * it is loaded for as long as we are. */
+        if (win32 > 12000 && win32 <= 12190)
+            winhttp = GetModuleHandleW(L"winhttp.dll");
+        ids[n++] = win32;
+    }
+    ids[n++] = (DWORD)code;
+    for (i = 0; i < n && !len; i++) {
+        len = FormatMessageW(flags | (winhttp ? FORMAT_MESSAGE_FROM_HMODULE : 0), winhttp, ids[i], langid,
+                             (WCHAR *)sys, 0, NULL);
+        if (!len && langid)
+            len = FormatMessageW(flags | (winhttp ? FORMAT_MESSAGE_FROM_HMODULE : 0), winhttp, ids[i], 0,
+                                 (WCHAR *)sys, 0, NULL);
+    }
+    return len;
+}
+
+/* A description for every code a job can report: our table for BG_/DO_/QM_
+ * codes; the system's text (WinHTTP's from winhttp.dll) for the rest; our
+ * English text for WinHTTP and Winsock codes when the system has none (Wine's
+ * winhttp.dll carries no message table, and its system table lacks some
+ * Winsock codes) and for HTTP statuses bitsmsg.h does not name; else
+ * ERROR_MR_MID_NOT_FOUND. */
 HRESULT bitsdo_describe_error(HRESULT code, DWORD langid, LPWSTR *out)
 {
     const char *text = bitsdo_error_text(code);
     WCHAR *sys = NULL;
-    DWORD len;
     HRESULT hr;
 
     *out = NULL;
     if (text)
         return utf8_to_co(text, out);
-    len = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                             FORMAT_MESSAGE_IGNORE_INSERTS,
-                         NULL, (DWORD)code, langid, (WCHAR *)&sys, 0, NULL);
-    if (!len && langid)
-        len = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                                 FORMAT_MESSAGE_IGNORE_INSERTS,
-                             NULL, (DWORD)code, 0, (WCHAR *)&sys, 0, NULL);
-    if (!len)
+    if (!format_system(code, langid, &sys)) {
+        WCHAR status[64];
+
+        if ((text = bitsdo_sys_error_text(code)))
+            return utf8_to_co(text, out);
+        /* BG_E_HTTP_ERROR_nnn for a status bitsmsg.h has no name for (429,
+         * 451, ...): the transport reports every status that way. */
+        if (((DWORD)code & 0xFFFF0000u) == 0x80190000u && (code & 0xFFFF) >= 100 && (code & 0xFFFF) <= 999) {
+            swprintf(status, ARRAYSIZE(status), L"The server replied with HTTP status %u.",
+                     (unsigned)(code & 0xFFFF));
+            return bitsdo_co_strdup(status, out);
+        }
         return HRESULT_FROM_WIN32(ERROR_MR_MID_NOT_FOUND);
+    }
     hr = bitsdo_co_strdup(sys, out);
     LocalFree(sys);
     return hr;

@@ -13,6 +13,7 @@ typedef struct bitsdo_file_object {
     LONG refs;
     bitsdo_job *job;
     bitsdo_file_rec *file; /* owned by job->rec, valid while we hold the job */
+    uint32_t index;        /* the file's place in the job (files are never removed) */
     bitsdo_file_do dofile; /* IDeliveryOptimizationFile, File2 */
 } bitsdo_file_object;
 
@@ -213,8 +214,11 @@ static HRESULT WINAPI file_GetPeerDownloadStats(IBackgroundCopyFile5 *iface, PUI
     return S_OK;
 }
 
-/* The only file property is the HTTP response headers, which the HTTP
- * transport will record; no transport here records them yet. */
+/* The only file property is the HTTP response headers: the head (status
+ * line and "Name: value" lines, CRLF-separated) of the last response the
+ * HTTP transport received for this file, after redirects; an empty string
+ * before one arrived or for a file not fetched over HTTP. Setting it is not
+ * implemented. */
 static HRESULT WINAPI file_SetProperty(IBackgroundCopyFile5 *iface, BITS_FILE_PROPERTY_ID id,
                                        BITS_FILE_PROPERTY_VALUE value)
 {
@@ -228,12 +232,14 @@ static HRESULT WINAPI file_SetProperty(IBackgroundCopyFile5 *iface, BITS_FILE_PR
 static HRESULT WINAPI file_GetProperty(IBackgroundCopyFile5 *iface, BITS_FILE_PROPERTY_ID id,
                                        BITS_FILE_PROPERTY_VALUE *out)
 {
-    (void)iface;
+    bitsdo_file_object *object = impl_from_IBackgroundCopyFile5(iface);
+
     if (!out)
         return E_POINTER;
+    out->String = NULL;
     if (id != BITS_FILE_PROPERTY_ID_HTTP_RESPONSE_HEADERS)
         return E_INVALIDARG;
-    return E_NOTIMPL;
+    return bitsdo_job_file_headers(object->job, object->index, &out->String);
 }
 
 static const IBackgroundCopyFile5Vtbl file_vtbl = {
@@ -268,6 +274,7 @@ HRESULT bitsdo_file_object_create(bitsdo_job *job, uint32_t index, IBackgroundCo
         return E_OUTOFMEMORY;
     }
     object->file = job->rec.files[index];
+    object->index = index;
     ReleaseSRWLockShared(&job->lock);
     object->IBackgroundCopyFile5_iface.lpVtbl = &file_vtbl;
     object->refs = 1;

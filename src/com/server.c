@@ -51,12 +51,19 @@ static const struct bitsdo_class {
      bitsdo_domanager_create, FALSE},
 };
 
+/* DLL_PROCESS_DETACH: jobs die with the process (or with the DLL), so their
+ * hidden BIT*.tmp files would be left for good: delete them. reserved is
+ * NULL for FreeLibrary, non-NULL when the process exits (its other threads
+ * already gone). A process killed hard (TerminateProcess, a crash) runs no
+ * DllMain and keeps its litter. Not in the host: its jobs are in the store
+ * and their temp files are what the next host resumes from. */
 BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)
 {
-    (void)reserved;
     if (reason == DLL_PROCESS_ATTACH) {
         bitsdo_instance = instance;
         DisableThreadLibraryCalls(instance);
+    } else if (reason == DLL_PROCESS_DETACH && !bitsdo_host_mode()) {
+        bitsdo_jobs_remove_temp_files(reserved != NULL);
     }
     return TRUE;
 }

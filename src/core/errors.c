@@ -12,6 +12,8 @@ typedef struct bitsdo__error_entry {
 static const bitsdo__error_entry bitsdo__errors[] = {
     BITSDO_BG_ERRORS(BITSDO__ENTRY) BITSDO_DO_ERRORS(BITSDO__ENTRY) BITSDO_QM_ERRORS(BITSDO__ENTRY)};
 
+static const bitsdo__error_entry bitsdo__sys_errors[] = {BITSDO_SYS_ERRORS(BITSDO__ENTRY)};
+
 static const bitsdo__error_entry bitsdo__contexts[] = {BITSDO_CONTEXTS(BITSDO__ENTRY)};
 
 #undef BITSDO__ENTRY
@@ -28,10 +30,31 @@ static const bitsdo__error_entry *bitsdo__error_find(bitsdo_hr hr)
     return NULL;
 }
 
+static const bitsdo__error_entry *bitsdo__sys_error_find(bitsdo_hr hr)
+{
+    uint32_t v = (uint32_t)hr;
+    size_t i;
+
+    for (i = 0; i < sizeof(bitsdo__sys_errors) / sizeof(bitsdo__sys_errors[0]); i++) {
+        if (bitsdo__sys_errors[i].value == v)
+            return &bitsdo__sys_errors[i];
+    }
+    return NULL;
+}
+
 const char *bitsdo_error_name(bitsdo_hr hr)
 {
     const bitsdo__error_entry *e = bitsdo__error_find(hr);
+
+    if (!e)
+        e = bitsdo__sys_error_find(hr);
     return e ? e->name : NULL;
+}
+
+const char *bitsdo_sys_error_text(bitsdo_hr hr)
+{
+    const bitsdo__error_entry *e = bitsdo__sys_error_find(hr);
+    return e ? e->text : NULL;
 }
 
 const char *bitsdo_error_text(bitsdo_hr hr)

@@ -11,7 +11,7 @@
 #include "types.h"
 
 /* The table bodies live in errors_table.h (BITSDO_BG_ERRORS, BITSDO_DO_ERRORS,
- * BITSDO_QM_ERRORS, BITSDO_CONTEXTS). */
+ * BITSDO_QM_ERRORS, BITSDO_SYS_ERRORS, BITSDO_CONTEXTS). */
 #include "errors_table.h"
 
 enum {
@@ -25,10 +25,14 @@ enum {
 /* BG_E_HTTP_ERROR_nnn for an HTTP status code. */
 #define BITSDO_HTTP_ERROR(status) BITSDO_HR(0x80190000u | (uint32_t)(status))
 
-/* Symbol for a known code ("BG_E_NOT_FOUND"), or NULL. */
+/* Symbol for a known code ("BG_E_NOT_FOUND", "ERROR_WINHTTP_TIMEOUT"), or NULL. */
 const char *bitsdo_error_name(bitsdo_hr hr);
-/* Our English description of a known code, or NULL. */
+/* Our English description of a BG_/DO_/QM_ code, or NULL. */
 const char *bitsdo_error_text(bitsdo_hr hr);
+/* Our English description of a WinHTTP or Winsock error (as
+ * HRESULT_FROM_WIN32) for systems that have no text of their own for it
+ * (BITSDO_SYS_ERRORS), or NULL. */
+const char *bitsdo_sys_error_text(bitsdo_hr hr);
 /* Description of a BG_ERROR_CONTEXT value (0..7), or NULL. */
 const char *bitsdo_context_text(uint32_t context);
 /* 1 for DO_E_* codes that deliveryoptimizationerrors.h marks transient:

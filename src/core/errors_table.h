@@ -259,6 +259,97 @@
     X(QM_E_DOWNLOADER_UNAVAILABLE, 0x81001003, "The downloader is not available.") \
     X(QM_E_ITEM_NOT_FOUND, 0x81001004, "No item with this identifier exists.")
 
+/* System errors our transports report whose text is not in every system:
+ * WinHTTP's ERROR_WINHTTP_* (12001-12190; Windows keeps their text in
+ * winhttp.dll's message table, which Wine's winhttp.dll does not have) and
+ * Winsock's WSA* codes (Wine's system table lacks some, WSAETIMEDOUT among
+ * them), each as HRESULT_FROM_WIN32, and E_ABORT (no text in Wine 8). Used
+ * only when the system has no text: the system's own (localised) text comes
+ * first. */
+#define BITSDO_SYS_ERRORS(X) \
+    X(E_ABORT, 0x80004004, "The operation was aborted.") \
+    X(ERROR_WINHTTP_OUT_OF_HANDLES, 0x80072EE1, "No more WinHTTP handles could be made.") \
+    X(ERROR_WINHTTP_TIMEOUT, 0x80072EE2, "The request timed out: the server did not answer in time.") \
+    X(ERROR_WINHTTP_INTERNAL_ERROR, 0x80072EE4, "The HTTP client hit an internal error.") \
+    X(ERROR_WINHTTP_INVALID_URL, 0x80072EE5, "The URL is not valid.") \
+    X(ERROR_WINHTTP_UNRECOGNIZED_SCHEME, 0x80072EE6, "The URL's scheme is not http or https.") \
+    X(ERROR_WINHTTP_NAME_NOT_RESOLVED, 0x80072EE7, "The server name could not be resolved.") \
+    X(ERROR_WINHTTP_INVALID_OPTION, 0x80072EE9, "An HTTP client option is not valid.") \
+    X(ERROR_WINHTTP_OPTION_NOT_SETTABLE, 0x80072EEB, "This HTTP client option cannot be set, only read.") \
+    X(ERROR_WINHTTP_SHUTDOWN, 0x80072EEC, "The HTTP client has been shut down.") \
+    X(ERROR_WINHTTP_LOGIN_FAILURE, 0x80072EEF, "The server refused the user name and password.") \
+    X(ERROR_WINHTTP_OPERATION_CANCELLED, 0x80072EF1, "The request was cancelled before it finished.") \
+    X(ERROR_WINHTTP_INCORRECT_HANDLE_TYPE, 0x80072EF2, "The HTTP handle is of the wrong type for this call.") \
+    X(ERROR_WINHTTP_INCORRECT_HANDLE_STATE, 0x80072EF3, "The HTTP handle is in the wrong state for this call.") \
+    X(ERROR_WINHTTP_CANNOT_CONNECT, 0x80072EFD, "No connection to the server could be made.") \
+    X(ERROR_WINHTTP_CONNECTION_ERROR, 0x80072EFE, "The connection to the server was reset or ended early.") \
+    X(ERROR_WINHTTP_RESEND_REQUEST, 0x80072F00, "The request has to be sent again (for example after authentication or a redirect).") \
+    X(ERROR_WINHTTP_SECURE_CERT_DATE_INVALID, 0x80072F05, "The server's certificate has expired or is not valid yet.") \
+    X(ERROR_WINHTTP_SECURE_CERT_CN_INVALID, 0x80072F06, "The server's certificate is for another host name.") \
+    X(ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED, 0x80072F0C, "The server asks for a client certificate.") \
+    X(ERROR_WINHTTP_SECURE_INVALID_CA, 0x80072F0D, "The server's certificate was issued by an authority that is not trusted.") \
+    X(ERROR_WINHTTP_SECURE_CERT_REV_FAILED, 0x80072F19, "Whether the server's certificate is revoked could not be checked.") \
+    X(ERROR_WINHTTP_CANNOT_CALL_BEFORE_OPEN, 0x80072F44, "This HTTP call is not allowed before the request is opened.") \
+    X(ERROR_WINHTTP_CANNOT_CALL_BEFORE_SEND, 0x80072F45, "This HTTP call is not allowed before the request is sent.") \
+    X(ERROR_WINHTTP_CANNOT_CALL_AFTER_SEND, 0x80072F46, "This HTTP call is not allowed after the request is sent.") \
+    X(ERROR_WINHTTP_CANNOT_CALL_AFTER_OPEN, 0x80072F47, "This HTTP call is not allowed after the request is opened.") \
+    X(ERROR_WINHTTP_HEADER_NOT_FOUND, 0x80072F76, "The requested HTTP header is not in the reply.") \
+    X(ERROR_WINHTTP_INVALID_SERVER_RESPONSE, 0x80072F78, "The server's reply is not valid HTTP.") \
+    X(ERROR_WINHTTP_INVALID_HEADER, 0x80072F79, "An HTTP header is malformed.") \
+    X(ERROR_WINHTTP_INVALID_QUERY_REQUEST, 0x80072F7A, "The HTTP header query is not valid.") \
+    X(ERROR_WINHTTP_HEADER_ALREADY_EXISTS, 0x80072F7B, "The HTTP header is already present.") \
+    X(ERROR_WINHTTP_REDIRECT_FAILED, 0x80072F7C, "A redirect could not be followed (bad target, a scheme change that is not allowed, or too many hops).") \
+    X(ERROR_WINHTTP_SECURE_CHANNEL_ERROR, 0x80072F7D, "The secure (TLS) channel to the server failed.") \
+    X(ERROR_WINHTTP_BAD_AUTO_PROXY_SCRIPT, 0x80072F86, "The proxy auto-configuration script has an error.") \
+    X(ERROR_WINHTTP_UNABLE_TO_DOWNLOAD_SCRIPT, 0x80072F87, "The proxy auto-configuration script could not be downloaded.") \
+    X(ERROR_WINHTTP_SECURE_INVALID_CERT, 0x80072F89, "The server's certificate is not valid.") \
+    X(ERROR_WINHTTP_SECURE_CERT_REVOKED, 0x80072F8A, "The server's certificate has been revoked.") \
+    X(ERROR_WINHTTP_NOT_INITIALIZED, 0x80072F8C, "The HTTP client is not initialised.") \
+    X(ERROR_WINHTTP_SECURE_FAILURE, 0x80072F8F, "The secure (TLS) connection failed: the server's certificate has errors.") \
+    X(ERROR_WINHTTP_UNHANDLED_SCRIPT_TYPE, 0x80072F90, "The proxy auto-configuration script type is not supported.") \
+    X(ERROR_WINHTTP_SCRIPT_EXECUTION_ERROR, 0x80072F91, "The proxy auto-configuration script failed while running.") \
+    X(ERROR_WINHTTP_AUTO_PROXY_SERVICE_ERROR, 0x80072F92, "The proxy could not be found automatically.") \
+    X(ERROR_WINHTTP_SECURE_CERT_WRONG_USAGE, 0x80072F93, "The server's certificate is not meant for server authentication.") \
+    X(ERROR_WINHTTP_AUTODETECTION_FAILED, 0x80072F94, "No proxy auto-configuration could be detected.") \
+    X(ERROR_WINHTTP_HEADER_COUNT_EXCEEDED, 0x80072F95, "The server's reply has too many headers.") \
+    X(ERROR_WINHTTP_HEADER_SIZE_OVERFLOW, 0x80072F96, "The server's reply headers are too large.") \
+    X(ERROR_WINHTTP_CHUNKED_ENCODING_HEADER_SIZE_OVERFLOW, 0x80072F97, "A chunk header in the server's reply is too large.") \
+    X(ERROR_WINHTTP_RESPONSE_DRAIN_OVERFLOW, 0x80072F98, "The server's reply body is too large to skip.") \
+    X(ERROR_WINHTTP_CLIENT_CERT_NO_PRIVATE_KEY, 0x80072F99, "The client certificate has no private key.") \
+    X(ERROR_WINHTTP_CLIENT_CERT_NO_ACCESS_PRIVATE_KEY, 0x80072F9A, "The client certificate's private key cannot be used.") \
+    X(ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED_PROXY, 0x80072F9B, "The proxy asks for a client certificate.") \
+    X(ERROR_WINHTTP_SECURE_FAILURE_PROXY, 0x80072F9C, "The secure (TLS) connection to the proxy failed.") \
+    X(ERROR_WINHTTP_RESERVED_189, 0x80072F9D, "Reserved WinHTTP error 12189.") \
+    X(ERROR_WINHTTP_HTTP_PROTOCOL_MISMATCH, 0x80072F9E, "The server and client do not agree on the HTTP protocol version.") \
+    X(WSAEINTR, 0x80072714, "A network call was interrupted.") \
+    X(WSAEACCES, 0x8007271D, "Access to the network socket was denied.") \
+    X(WSAEFAULT, 0x8007271E, "A network call was given a bad address.") \
+    X(WSAEINVAL, 0x80072726, "A network call was given an invalid argument.") \
+    X(WSAEMFILE, 0x80072728, "Too many network sockets are open.") \
+    X(WSAEWOULDBLOCK, 0x80072733, "The network operation would block.") \
+    X(WSAEINPROGRESS, 0x80072734, "A blocking network operation is in progress.") \
+    X(WSAENOTSOCK, 0x80072736, "The handle is not a network socket.") \
+    X(WSAEADDRINUSE, 0x80072740, "The network address is already in use.") \
+    X(WSAEADDRNOTAVAIL, 0x80072741, "The network address is not available on this machine.") \
+    X(WSAENETDOWN, 0x80072742, "The network is down.") \
+    X(WSAENETUNREACH, 0x80072743, "The network cannot be reached.") \
+    X(WSAENETRESET, 0x80072744, "The network connection was reset.") \
+    X(WSAECONNABORTED, 0x80072745, "The connection was aborted on this machine.") \
+    X(WSAECONNRESET, 0x80072746, "The server reset the connection.") \
+    X(WSAENOBUFS, 0x80072747, "No buffer space is left for the network socket.") \
+    X(WSAENOTCONN, 0x80072749, "The network socket is not connected.") \
+    X(WSAESHUTDOWN, 0x8007274A, "The network socket has been shut down.") \
+    X(WSAETIMEDOUT, 0x8007274C, "The network connection timed out.") \
+    X(WSAECONNREFUSED, 0x8007274D, "The server refused the connection.") \
+    X(WSAEHOSTDOWN, 0x80072750, "The server is down.") \
+    X(WSAEHOSTUNREACH, 0x80072751, "The server cannot be reached.") \
+    X(WSASYSNOTREADY, 0x8007276B, "The network subsystem is not ready.") \
+    X(WSANOTINITIALISED, 0x8007276D, "Windows Sockets is not initialised.") \
+    X(WSAHOST_NOT_FOUND, 0x80072AF9, "The host name is not known.") \
+    X(WSATRY_AGAIN, 0x80072AFA, "The host name could not be resolved now; try again later.") \
+    X(WSANO_RECOVERY, 0x80072AFB, "Resolving the host name failed for good.") \
+    X(WSANO_DATA, 0x80072AFC, "The host name has no address of the requested type.")
+
 /* BG_ERROR_CONTEXT (bits.h): X(NAME, value, text). */
 #define BITSDO_CONTEXTS(X) \
     X(BG_ERROR_CONTEXT_NONE, 0, "No error has happened.") \

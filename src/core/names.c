@@ -373,6 +373,32 @@ static bitsdo_hr bitsdo__decode_path(const bitsdo_wchar *src, bitsdo_wchar *out,
     return BITSDO_S_OK;
 }
 
+/* Copies a path glued to the scheme literally, '/' becoming '\\'. */
+static bitsdo_hr bitsdo__copy_path(const bitsdo_wchar *src, bitsdo_wchar *out, size_t cap, size_t *o)
+{
+    for (; *src; src++) {
+        if (*src < 0x20 || *src == 0x7F)
+            return BITSDO_E_INVALIDARG;
+        if (!bitsdo__put(out, cap, o, *src == '/' ? '\\' : *src))
+            return BITSDO_E_INVALIDARG;
+    }
+    return BITSDO_S_OK;
+}
+
+static int bitsdo__is_drive(const bitsdo_wchar *s)
+{
+    return bitsdo__is_alpha(s[0]) && s[1] == ':' && bitsdo__is_sep(s[2]);
+}
+
+static int bitsdo__has_backslash(const bitsdo_wchar *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\')
+            return 1;
+    }
+    return 0;
+}
+
 bitsdo_hr bitsdo_file_url_to_path(const bitsdo_wchar *url, bitsdo_wchar *out, size_t cap)
 {
     const bitsdo_wchar *rest, *p;
@@ -390,11 +416,23 @@ bitsdo_hr bitsdo_file_url_to_path(const bitsdo_wchar *url, bitsdo_wchar *out, si
     if (bitsdo_wcs_istarts(rest, "localhost/"))
         rest += 9;
 
-    if (rest[0] == '/') {
+    if (bitsdo__is_drive(rest)) {
+        /* file://X:\path or file://X:/path: a drive path glued to the scheme */
+    } else if (rest[0] == '/' && bitsdo__is_drive(rest + 1)) {
         /* file:///X:/path */
         rest++;
-        if (!bitsdo__is_alpha(rest[0]) || rest[1] != ':' || rest[2] != '/')
-            return BITSDO_E_INVALIDARG;
+    } else if (bitsdo__is_sep(rest[0]) && bitsdo__is_sep(rest[1])) {
+        /* file:////server/share/path, file://///server/share/path and
+         * file://\\server\share\path: a UNC path after the scheme */
+        if (rest[0] == '/' && rest[1] == '/' && rest[2] == '/')
+            rest++;
+        if (!bitsdo__put(out, cap, &o, '\\') || !bitsdo__put(out, cap, &o, '\\'))
+            goto fail;
+        rest += 2;
+        if (bitsdo__is_sep(rest[0]))
+            goto fail;
+    } else if (rest[0] == '/') {
+        goto fail; /* file:///dir/x: no drive */
     } else {
         /* file://server/share/path -> \\server\share\path */
         for (p = rest; *p && *p != '/'; p++)
@@ -404,7 +442,14 @@ bitsdo_hr bitsdo_file_url_to_path(const bitsdo_wchar *url, bitsdo_wchar *out, si
         if (!bitsdo__put(out, cap, &o, '\\') || !bitsdo__put(out, cap, &o, '\\'))
             goto fail;
     }
-    hr = bitsdo__decode_path(rest, out, cap, &o);
+    /* A name with a backslash is a Windows path written after "file://"
+     * (BITS and Wine's qmgr take those as they are): copied without
+     * percent-decoding, so "100%25.txt" stays a file name. Anything else is a
+     * URL and is decoded. */
+    if (bitsdo__has_backslash(rest))
+        hr = bitsdo__copy_path(rest, out, cap, &o);
+    else
+        hr = bitsdo__decode_path(rest, out, cap, &o);
     if (BITSDO_FAILED(hr))
         goto fail;
     out[o] = 0;

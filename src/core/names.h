@@ -13,7 +13,7 @@ typedef enum bitsdo_remote_kind {
     BITSDO_REMOTE_INVALID = 0,
     BITSDO_REMOTE_HTTP,    /* http://host/... */
     BITSDO_REMOTE_HTTPS,   /* https://host/... */
-    BITSDO_REMOTE_FILE_URL,/* file:///C:/x or file://server/share/x */
+    BITSDO_REMOTE_FILE_URL,/* file:///C:/x, file://C:\\x, file://server/share/x, ... */
     BITSDO_REMOTE_UNC,     /* \\server\share\x */
     BITSDO_REMOTE_PATH,    /* C:\x (a local absolute path) */
 } bitsdo_remote_kind;
@@ -39,14 +39,19 @@ bitsdo_hr bitsdo_remote_classify(const bitsdo_wchar *name, bitsdo_remote_kind *k
  * rules with the remote length limit. */
 bitsdo_hr bitsdo_local_validate(const bitsdo_wchar *name);
 
-/* Converts a file:// URL to a Windows path (file:///C:/a%20b -> C:\a b,
- * file://localhost/C:/x -> C:\x, file://server/share/x -> \\server\share\x),
- * percent-decoding UTF-8; '/' becomes '\'. out has room for cap code units
- * including the terminator. Returns S_OK, or E_INVALIDARG for a malformed
- * URL (not file://, no drive or server, a query or fragment, a bad escape,
- * %00 or another control character, invalid UTF-8) or a path that does not
- * fit in cap (out is then ""). The result is not validated as a path:
- * bitsdo_remote_classify does that. */
+/* Converts a file:// URL to a Windows path. The forms BITS clients use:
+ *   file:///C:/a%20b, file://localhost/C:/x    -> C:\a b, C:\x
+ *   file://C:/x, file://C:\x (path glued on)   -> C:\x
+ *   file://server/share/x, file:////server/share/x, file://///server/share/x,
+ *   file://\\server\share\x                      -> \\server\share\x
+ * A name containing a backslash is a Windows path put after "file://" and is
+ * copied as it is (no percent-decoding: '%' is a legal file-name character);
+ * any other is a URL and is percent-decoded (UTF-8). '/' becomes '\'. out
+ * has room for cap code units including the terminator. Returns S_OK, or
+ * E_INVALIDARG for a malformed URL (not file://, no drive or server, a query
+ * or fragment in a URL, a bad escape, %00 or another control character,
+ * invalid UTF-8) or a path that does not fit in cap (out is then ""). The
+ * result is not validated as a path: bitsdo_remote_classify does that. */
 bitsdo_hr bitsdo_file_url_to_path(const bitsdo_wchar *url, bitsdo_wchar *out, size_t cap);
 
 /* Length of the directory part of a validated local name, without the

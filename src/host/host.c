@@ -263,7 +263,8 @@ done:
     if (stop)
         CloseHandle(stop);
     bitsdo_persist_stop();
-    InterlockedExchange(&host_mode, 0);
+    /* host_mode stays on: the process is a host to its end (DllMain leaves
+     * the stored jobs' temp files alone). */
     CoUninitialize();
 done_lock:
     ReleaseMutex(lock);

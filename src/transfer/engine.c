@@ -86,6 +86,17 @@ WCHAR *bitsdo_current_user_sid(void)
     return copy;
 }
 
+HRESULT bitsdo_job_file_headers(bitsdo_job *job, uint32_t index, LPWSTR *out)
+{
+    HRESULT hr;
+
+    AcquireSRWLockShared(&job->lock);
+    hr = bitsdo_co_strdup(index < job->http_seen.file_headers_count ? job->http_seen.file_headers[index] : NULL,
+                          out);
+    ReleaseSRWLockShared(&job->lock);
+    return hr;
+}
+
 HRESULT bitsdo_co_strdup(const WCHAR *s, LPWSTR *out)
 {
     size_t len;
@@ -208,6 +219,8 @@ void bitsdo_job_addref(bitsdo_job *job)
 
 void bitsdo_job_release(bitsdo_job *job)
 {
+    uint32_t i;
+
     if (InterlockedDecrement(&job->refs))
         return;
     if (job->events && job->events->release)
@@ -220,6 +233,9 @@ void bitsdo_job_release(bitsdo_job *job)
     free(job->http_seen.headers);
     free(job->http_seen.redirect);
     free(job->http_seen.server_ip);
+    for (i = 0; i < job->http_seen.file_headers_count; i++)
+        free(job->http_seen.file_headers[i]);
+    free(job->http_seen.file_headers);
     bitsdo_job_rec_free(&job->rec);
     free(impl_from_job(job));
     InterlockedDecrement(&live_jobs);
@@ -268,6 +284,53 @@ static void list_remove(bitsdo_job *job)
         bitsdo_http_forget_credentials((const GUID *)job->rec.id);
         bitsdo_job_release(job);
     }
+}
+
+/* Runs from DllMain (DLL_PROCESS_DETACH), under the loader lock. At a
+ * clean process exit (`process_exit`) every other thread is gone already,
+ * killed wherever it was: a lock it held stays held for ever and the data
+ * behind it may be half-changed. So this only tries locks (TryAcquire, never
+ * a wait: a wait here could never end), skips what it cannot lock, reads
+ * the temp names and deletes the files: no allocation, no thread, no COM.
+ * Temp files are opened with FILE_SHARE_DELETE (fetch.c), so one a worker
+ * still has open (a transfer cut off by the exit) is deleted too: Windows
+ * removes it when the last handle closes, at the latest as the process
+ * ends. On FreeLibrary (not process_exit) threads still run; a worker that
+ * holds a lock for the moment is given a few short chances. Every job of
+ * this process lives in this process (the private classes always; the
+ * public ones until the shared host owns them), so nothing else could ever
+ * finish these files. */
+void bitsdo_jobs_remove_temp_files(BOOL process_exit)
+{
+    bitsdo_list_entry *e;
+    unsigned tries, steps = 0;
+    uint32_t i;
+
+    for (tries = 0; !TryAcquireSRWLockShared(&list_lock); tries++) {
+        if (process_exit || tries >= 50)
+            return;
+        Sleep(1);
+    }
+    /* Bounded: a list torn by a killed thread must not loop for ever. */
+    for (e = list_head.next; e != &list_head && steps < 1000000; e = e->next, steps++) {
+        bitsdo_job *job = CONTAINING_RECORD(e, bitsdo_job, entry);
+        BOOL locked;
+
+        for (tries = 0; !(locked = TryAcquireSRWLockShared(&job->lock)); tries++) {
+            if (process_exit || tries >= 50)
+                break;
+            Sleep(1);
+        }
+        if (!locked)
+            continue; /* its temp files stay (see README) */
+        for (i = 0; i < job->rec.file_count; i++) {
+            const WCHAR *temp = (const WCHAR *)job->rec.files[i]->temp_name;
+            if (temp)
+                DeleteFileW(temp);
+        }
+        ReleaseSRWLockShared(&job->lock);
+    }
+    ReleaseSRWLockShared(&list_lock);
 }
 
 HRESULT bitsdo_job_find(const GUID *id, bitsdo_job **out)

@@ -49,12 +49,16 @@ typedef struct bitsdo_job_events {
 
 /* What the HTTP transport saw of the final response (after redirects) of
  * the last request it made for the job, for DO's read-only Http*
- * properties. In memory only; guarded by the job's lock. */
+ * properties, and the head of the last response for each file, for BITS's
+ * per-file BITS_FILE_PROPERTY_ID_HTTP_RESPONSE_HEADERS. In memory only;
+ * guarded by the job's lock. */
 typedef struct bitsdo_http_seen {
     DWORD status;              /* 0 until a response arrived */
     WCHAR *headers;            /* the response head, CRLF lines, or NULL */
     WCHAR *redirect;           /* the URL redirected to, NULL if none */
     WCHAR *server_ip;          /* the server's address as text, or NULL */
+    WCHAR **file_headers;      /* [file index]: that file's last head, or NULL */
+    uint32_t file_headers_count;
 } bitsdo_http_seen;
 
 struct bitsdo_job {
@@ -78,6 +82,9 @@ struct bitsdo_job {
     bitsdo_http_seen http_seen;
     BOOL ranges_in_place;      /* DO downloads: a range's bytes go to its own
                                 * offset in the local file (BITS packs them) */
+    BOOL temp_must_stay;       /* DO downloads: a temp file that held counted
+                                * bytes and is gone fails the file with
+                                * ERROR_FILE_NOT_FOUND instead of starting over */
     /* Optional, set once before the first file is added (DO downloads to a
      * stream, dodownload.c): fetch.c calls it on the worker thread, no lock
      * held, once every byte of file `index` is in its temp file `temp` and
@@ -119,6 +126,10 @@ HRESULT bitsdo_job_find(const GUID *id, bitsdo_job **out);
 HRESULT bitsdo_job_list(bitsdo_job ***jobs, ULONG *count,
                         BOOL (*filter)(bitsdo_job *job, void *ctx), void *ctx);
 void bitsdo_job_list_free(bitsdo_job **jobs, ULONG count);
+/* Deletes the temp files of every job still in the list, for DllMain's
+ * DLL_PROCESS_DETACH (process_exit: reserved != NULL, the other threads are
+ * gone). Takes no lock it could wait for; see engine.c. */
+void bitsdo_jobs_remove_temp_files(BOOL process_exit);
 /* How many jobs are alive in the process (for DllCanUnloadNow). */
 LONG bitsdo_job_live_count(void);
 /* How many jobs in the list can make progress on their own (QUEUED,
@@ -180,6 +191,11 @@ void bitsdo__job_touch(bitsdo_job *job);
 
 /* For transports (through fetch.c): bytes moved, notify if it is time. */
 void bitsdo__job_progress(bitsdo_job *job);
+
+/* The head of the last HTTP response seen for file `index` (CRLF lines) in
+ * CoTaskMemAlloc'ed memory, or an empty string if none was seen (a file not
+ * started yet, or not fetched over HTTP). */
+HRESULT bitsdo_job_file_headers(bitsdo_job *job, uint32_t index, LPWSTR *out);
 
 /* Current time as a FILETIME value. */
 bitsdo_filetime bitsdo_now(void);

@@ -200,7 +200,7 @@ static HRESULT create_temp(const WCHAR *local, WCHAR *name, HANDLE *out)
     for (tries = 0; tries < 0x10000; tries++) {
         swprintf(name + len, MAX_PATH - len, L"%lsBIT%04X.tmp", sep,
                  (unsigned)(InterlockedIncrement(&counter) & 0xffff));
-        h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, CREATE_NEW,
+        h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, CREATE_NEW,
                         FILE_ATTRIBUTE_HIDDEN, NULL);
         if (h != INVALID_HANDLE_VALUE) {
             *out = h;
@@ -233,9 +233,15 @@ static HRESULT open_temp(bitsdo_job *job, bitsdo_file_rec *file, BOOL in_place, 
         existing = NULL;
     ReleaseSRWLockShared(&job->lock);
 
-    if (existing)
-        h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+    if (existing) {
+        h = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
                         FILE_ATTRIBUTE_HIDDEN, NULL);
+        /* Someone deleted the partial file of a DO download: DO reports
+         * that (the file's error) rather than silently starting over. */
+        if (h == INVALID_HANDLE_VALUE && job->temp_must_stay && GetLastError() == ERROR_FILE_NOT_FOUND &&
+            bitsdo__load64(&file->counters.bytes_transferred))
+            return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
+    }
     if (h == INVALID_HANDLE_VALUE) {
         if (FAILED(hr = create_temp((const WCHAR *)file->local_name, name, &h)))
             return hr;

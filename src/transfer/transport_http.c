@@ -1156,12 +1156,14 @@ static BOOL is_redirect(int status)
 }
 
 /* Keeps what the final response showed (status, head, redirect target,
- * server address) in job->http_seen for the DO Http* properties. */
+ * server address) in job->http_seen for the DO Http* properties, and the
+ * head for the file too (BITS's per-file HTTP_RESPONSE_HEADERS). */
 static void record_seen(http_xfer *x, const WCHAR *url, int hops, const http_response *resp,
                         const http_stream *s)
 {
     bitsdo_job *job = x->f->job;
-    WCHAR *head, *redirect = NULL, *ip = NULL;
+    uint32_t index = x->f->file_index;
+    WCHAR *head, *redirect = NULL, *ip = NULL, *file_head;
     const char *p, *end;
     size_t n = 3, len;
     char *text, *o;
@@ -1189,7 +1191,24 @@ static void record_seen(http_xfer *x, const WCHAR *url, int hops, const http_res
         redirect = wdup(url);
     if (s->peer[0])
         ip = http_wide(s->peer, strlen(s->peer));
+    file_head = head ? wdup(head) : NULL;
     AcquireSRWLockExclusive(&job->lock);
+    /* The file's own copy, in a table grown to the file's index. */
+    if (file_head && index >= job->http_seen.file_headers_count) {
+        WCHAR **grown = realloc(job->http_seen.file_headers, (index + 1) * sizeof(*grown));
+
+        if (grown) {
+            memset(grown + job->http_seen.file_headers_count, 0,
+                   (index + 1 - job->http_seen.file_headers_count) * sizeof(*grown));
+            job->http_seen.file_headers = grown;
+            job->http_seen.file_headers_count = index + 1;
+        }
+    }
+    if (file_head && index < job->http_seen.file_headers_count) {
+        free(job->http_seen.file_headers[index]);
+        job->http_seen.file_headers[index] = file_head;
+        file_head = NULL;
+    }
     job->http_seen.status = (DWORD)resp->status;
     free(job->http_seen.headers);
     job->http_seen.headers = head;
@@ -1198,6 +1217,7 @@ static void record_seen(http_xfer *x, const WCHAR *url, int hops, const http_res
     free(job->http_seen.server_ip);
     job->http_seen.server_ip = ip;
     ReleaseSRWLockExclusive(&job->lock);
+    free(file_head);
 }
 
 /* Sends the request, following redirects under the job's policy. On

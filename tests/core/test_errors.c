@@ -16,6 +16,7 @@
 #include <windows.h>
 #include <bitsmsg.h>
 #include <qmgr.h>
+#include <winhttp.h>
 #endif
 
 typedef struct entry {
@@ -210,6 +211,56 @@ static void test_do_transient(void **state)
     assert_int_equal(transient, 13);
 }
 
+/* WinHTTP and Winsock texts: HRESULT_FROM_WIN32 values, names, a text for
+ * each, never returned by bitsdo_error_text (the system's own text comes
+ * first; these are for systems without one), and every WinHTTP code of
+ * winhttp.h (12001-12190) is there. */
+#define SYS_ENTRY(name, value, text) {(uint32_t)(value), #name, text},
+static const struct {
+    uint32_t value;
+    const char *name, *text;
+} sys_entries[] = {BITSDO_SYS_ERRORS(SYS_ENTRY)};
+#undef SYS_ENTRY
+
+static void test_sys_errors(void **state)
+{
+    size_t i, j, winhttp = 0;
+
+    (void)state;
+    for (i = 0; i < COUNT(sys_entries); i++) {
+        uint32_t code = sys_entries[i].value & 0xFFFFu;
+
+        if (!strcmp(sys_entries[i].name, "E_ABORT")) {
+            assert_int_equal(sys_entries[i].value, 0x80004004u);
+        } else if (!strncmp(sys_entries[i].name, "ERROR_WINHTTP_", 14)) {
+            assert_int_equal(sys_entries[i].value & 0xFFFF0000u, 0x80070000u);
+            assert_true(code >= 12001 && code <= 12190);
+            winhttp++;
+        } else {
+            assert_int_equal(sys_entries[i].value & 0xFFFF0000u, 0x80070000u);
+            assert_true(!strncmp(sys_entries[i].name, "WSA", 3));
+            assert_true(code >= 10000 && code < 12000);
+        }
+        assert_string_equal(bitsdo_error_name((bitsdo_hr)sys_entries[i].value), sys_entries[i].name);
+        assert_string_equal(bitsdo_sys_error_text((bitsdo_hr)sys_entries[i].value), sys_entries[i].text);
+        assert_true(strlen(sys_entries[i].text) > 10);
+        assert_null(bitsdo_error_text((bitsdo_hr)sys_entries[i].value));
+        for (j = i + 1; j < COUNT(sys_entries); j++)
+            assert_int_not_equal(sys_entries[i].value, sys_entries[j].value);
+    }
+    assert_int_equal(winhttp, 53);
+    assert_string_equal(bitsdo_error_name(BITSDO_HR(0x80072EE7)), "ERROR_WINHTTP_NAME_NOT_RESOLVED");
+    assert_non_null(bitsdo_sys_error_text(BITSDO_HR(0x80072EE2))); /* ERROR_WINHTTP_TIMEOUT */
+    assert_non_null(bitsdo_sys_error_text(BITSDO_HR(0x80072746))); /* WSAECONNRESET */
+    assert_null(bitsdo_sys_error_text(BITSDO_HR(0x80072EE3)));     /* 12003: not a WinHTTP code */
+    assert_null(bitsdo_sys_error_text(BITSDO_BG_E_NOT_FOUND));
+#ifdef _WIN32
+    assert_int_equal((uint32_t)BITSDO_HR(0x80072EE7), (uint32_t)HRESULT_FROM_WIN32(ERROR_WINHTTP_NAME_NOT_RESOLVED));
+    assert_int_equal((uint32_t)BITSDO_HR(0x80072F9E), (uint32_t)HRESULT_FROM_WIN32(ERROR_WINHTTP_HTTP_PROTOCOL_MISMATCH));
+    assert_int_equal((uint32_t)BITSDO_HR(0x8007274C), (uint32_t)HRESULT_FROM_WIN32(WSAETIMEDOUT));
+#endif
+}
+
 #ifdef _WIN32
 #define SDK_BG_NAMES(X)                              \
     X(BG_E_NOT_FOUND)                                \
@@ -340,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_unknown_codes),
         cmocka_unit_test(test_contexts),
         cmocka_unit_test(test_do_transient),
+        cmocka_unit_test(test_sys_errors),
 #ifdef _WIN32
         cmocka_unit_test(test_matches_sdk_headers),
 #endif
