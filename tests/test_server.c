@@ -112,7 +112,9 @@ static void check_local_server(void)
     }
 }
 
-/* Runs regsvr32 with the given switches on our DLL; returns its exit code. */
+/* Runs regsvr32 with the given switches on our DLL; returns its exit code.
+ * The regsvr32 of our own bitness, as the fixture used: in a 32-bit build
+ * under WoW64 the one in syswow64, which writes the 32-bit registry view. */
 static DWORD run_regsvr32(const WCHAR *switches)
 {
     WCHAR exe[MAX_PATH], cmd[2 * MAX_PATH];
@@ -120,7 +122,8 @@ static DWORD run_regsvr32(const WCHAR *switches)
     PROCESS_INFORMATION pi;
     DWORD code = (DWORD)-1;
 
-    GetSystemDirectoryW(exe, MAX_PATH);
+    if (sizeof(void *) == 8 || !GetSystemWow64DirectoryW(exe, MAX_PATH))
+        GetSystemDirectoryW(exe, MAX_PATH);
     wcscat(exe, L"\\regsvr32.exe");
     swprintf(cmd, ARRAYSIZE(cmd), L"regsvr32.exe %ls \"%ls\"", switches, dll_path);
     memset(&si, 0, sizeof(si));
@@ -196,6 +199,60 @@ static void test_registration_values(void **state)
     clsid_key(&CLSID_BitsdoManager, name, 64);
     assert_int_equal(RegGetValueW(HKEY_CLASSES_ROOT, name, NULL, RRF_RT_REG_SZ, NULL, title, &size), ERROR_SUCCESS);
     assert_true(wcslen(title) > 0);
+}
+
+/* HKCR\CLSID\{clsid}\InprocServer32 in one registry view: 0 and its
+ * default value in path, or the error. */
+static LONG read_inproc_view(const CLSID *clsid, REGSAM view, WCHAR *path, DWORD path_bytes)
+{
+    WCHAR name[100];
+    HKEY key;
+    LONG err;
+
+    clsid_key(clsid, name, 64);
+    wcscat(name, L"\\InprocServer32");
+    if ((err = RegOpenKeyExW(HKEY_CLASSES_ROOT, name, 0, KEY_READ | view, &key)))
+        return err;
+    err = RegQueryValueExW(key, NULL, NULL, NULL, (BYTE *)path, &path_bytes);
+    RegCloseKey(key);
+    return err;
+}
+
+/* As on Windows, a DLL registers into the registry view of its own
+ * bitness: the 64-bit one by the 64-bit regsvr32 into the 64-bit view, the
+ * 32-bit one by syswow64's regsvr32 into the 32-bit view (WOW6432Node). A
+ * process reads its own view by default (KEY_WOW64_32KEY is implied for a
+ * 32-bit one). Each build's test prefix holds only its own half, so the
+ * other view has no such key. */
+static void test_registration_view(void **state)
+{
+    const int is32 = sizeof(void *) == 4;
+    const REGSAM own = is32 ? KEY_WOW64_32KEY : KEY_WOW64_64KEY;
+    const REGSAM other = is32 ? KEY_WOW64_64KEY : KEY_WOW64_32KEY;
+    WCHAR path[MAX_PATH], name[100], guid[40];
+    BOOL wow64 = FALSE;
+    HKEY key;
+    size_t i;
+
+    (void)state;
+    assert_true(IsWow64Process(GetCurrentProcess(), &wow64));
+    /* the test prefixes are win64 ones: a 32-bit build runs under WoW64 */
+    assert_int_equal(wow64, is32);
+    for (i = 0; i < N_CLASSES; i++) {
+        if (!class_key_exists(our_classes[i]))
+            continue; /* a class this DLL does not register (yet) */
+        path[0] = 0;
+        assert_int_equal(read_inproc_view(our_classes[i], own, path, sizeof(path)), ERROR_SUCCESS);
+        assert_int_equal(_wcsicmp(path, dll_path), 0);
+        assert_int_equal(read_inproc_view(our_classes[i], other, path, sizeof(path)), ERROR_FILE_NOT_FOUND);
+    }
+    /* Where the 32-bit view lives: HKLM\Software\Classes\WOW6432Node. */
+    StringFromGUID2(&CLSID_BitsdoManager, guid, 40);
+    swprintf(name, ARRAYSIZE(name), L"Software\\Classes\\WOW6432Node\\CLSID\\%ls", guid);
+    assert_int_equal(RegOpenKeyExW(HKEY_LOCAL_MACHINE, name, 0, KEY_READ | KEY_WOW64_64KEY, &key) == ERROR_SUCCESS,
+                     is32);
+    if (is32)
+        RegCloseKey(key);
 }
 
 static void test_unregister_register(void **state)
@@ -670,6 +727,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registration_values),
+        cmocka_unit_test(test_registration_view),
         cmocka_unit_test(test_activation_sta_mta),
         cmocka_unit_test(test_class_factory),
         cmocka_unit_test(test_lock_server),

@@ -271,9 +271,12 @@ probe()
         head -n 20 "$out.err" >&2
         return 1
     fi
+    # x86_64 emits ".quad V"; i686 emits "_bitsdo_v_NAME:" (leading
+    # underscore) and two ".long" words, low then high, shown as "high:low".
     awk '
-    /^bitsdo_v_[A-Za-z0-9_]+:/ { n = $1; sub(/^bitsdo_v_/, "", n); sub(/:$/, "", n); next }
+    /^_?bitsdo_v_[A-Za-z0-9_]+:/ { n = $1; sub(/^_?bitsdo_v_/, "", n); sub(/:$/, "", n); lo = ""; next }
     n != "" && /\.quad/ { print n " = " $2; n = "" }
+    n != "" && /\.long/ { if (lo == "") { lo = $2; next } print n " = " $2 ":" lo; n = "" }
     n != "" && /\.(space|zero)[ \t]+8/ { print n " = 0"; n = "" }
     ' "$out.s" | sort
 }

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs what bitsdo needs to build and test on Debian 12 (bookworm):
-#   1. the Debian packages (compilers, MinGW-w64, Wine, cmocka, nginx, ...);
+#   1. the Debian packages (compilers, MinGW-w64 for x86_64 and i686, Wine,
+#      cmocka, nginx, ...), enabling dpkg's i386 architecture first; Wine's
+#      32-bit half wine32:i386 only if this kernel runs 32-bit programs
+#      (tools/can-run-32bit.sh); gcc-multilib and libcmocka-dev:i386 (and
+#      qemu-user where the kernel cannot run them) for the 32-bit native core
+#      tests are optional: if they do not install it says so;
 #   2. cmocka cross-built for MinGW-w64 from Debian's source package, into
-#      build/deps/cmocka-mingw (Debian ships only a native libcmocka-dev).
+#      build/deps/cmocka-mingw (x86_64) and build/deps/cmocka-mingw32 (i686).
 # Idempotent: when everything is present it only checks and returns.
 # Needs root for step 1 and for enabling Debian's source indexes; run as
 # another user it says what is missing and exits 1.
@@ -12,22 +17,33 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEPS=$ROOT/build/deps
-CMOCKA_PREFIX=$DEPS/cmocka-mingw
 CMOCKA_SRC_DIR=$DEPS/src
-CMOCKA_BUILD_DIR=$DEPS/build-cmocka-mingw
 LOG_DIR=$DEPS/logs
-TOOLCHAIN=$ROOT/tools/cmake/mingw-w64-x86_64.cmake
 TWIN_SOURCES=/etc/apt/sources.list.d/bitsdo-src.sources
+# cmocka builds: "name toolchain-file" (installed into build/deps/cmocka-<name>).
+CMOCKA_BUILDS=(
+    "mingw x86_64"
+    "mingw32 i686"
+)
 
+# Foreign-architecture packages are spelt name:i386.
 PACKAGES=(
     cmake make gcc libcmocka-dev
     gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 mingw-w64-tools
+    gcc-mingw-w64-i686 binutils-mingw-w64-i686
     wine wine64 libwine-dev
     nginx-light openssl python3 curl dpkg-dev xz-utils
 )
+# Wanted but not required: the 32-bit native build of the core's tests
+# (preset ci-native32) needs them; tools/test.sh skips it without them.
+OPTIONAL_PACKAGES=(gcc-multilib libcmocka-dev:i386)
+# Added by plan_packages: wine32:i386 where the kernel runs 32-bit programs;
+# where it does not, qemu-user (optional) runs the -m32 core tests instead.
+CAN_RUN_32=0
 # Commands the build and the tests call (nginx lives in /usr/sbin, see below).
 COMMANDS=(
     cmake make gcc x86_64-w64-mingw32-gcc x86_64-w64-mingw32-objdump x86_64-w64-mingw32-widl
+    i686-w64-mingw32-gcc i686-w64-mingw32-objdump i686-w64-mingw32-widl
     wine wineserver winepath openssl python3 curl dpkg-source xz
 )
 
@@ -56,39 +72,91 @@ apt_install_env() { DEBIAN_FRONTEND=noninteractive "$@"; }
 
 # --- 1. Debian packages -----------------------------------------------------
 
+# missing_packages PKG...: prints those of PKG not installed. A package of the
+# native architecture (or "all") is known by its name, another by name:arch.
 missing_packages()
 {
-    local installed
+    local native installed p
+    native=$(dpkg --print-architecture)
     # "ii" = wanted and installed; unknown packages only print to stderr.
-    installed=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${PACKAGES[@]}" 2>/dev/null |
-                awk '$1 == "ii" { print $2 }' || true)
-    local p
-    for p in "${PACKAGES[@]}"; do
+    installed=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Architecture}\n' "$@" 2>/dev/null |
+                awk -v native="$native" '$1 == "ii" { print ($3 == native || $3 == "all") ? $2 : $2 ":" $3 }' ||
+                true)
+    for p in "$@"; do
         grep -qx -- "$p" <<<"$installed" || printf '%s\n' "$p"
     done
 }
 
+i386_enabled()
+{
+    [ "$(dpkg --print-architecture)" = i386 ] || dpkg --print-foreign-architectures | grep -qx i386
+}
+
+# Decides on the 32-bit runtime packages (see CAN_RUN_32 above).
+plan_packages()
+{
+    if "$ROOT/tools/can-run-32bit.sh"; then
+        CAN_RUN_32=1
+        PACKAGES+=(wine32:i386)
+    else
+        CAN_RUN_32=0
+        OPTIONAL_PACKAGES+=(qemu-user)
+        say "this kernel does not run 32-bit x86 programs (32-bit emulation disabled):" \
+            "the 32-bit half is built but its Wine tests cannot run here; not installing wine32:i386"
+        if [ -z "$(missing_packages wine32:i386)" ]; then
+            say "warning: wine32:i386 is installed, and /usr/bin/wine prefers its 32-bit loader, which" \
+                "this kernel cannot run: every wine command fails. Remove it: apt-get remove wine32:i386"
+        fi
+    fi
+}
+
 install_packages()
 {
-    local missing
-    mapfile -t missing < <(missing_packages)
-    if [ ${#missing[@]} -eq 0 ]; then
-        say "packages: all ${#PACKAGES[@]} present"
+    local missing optional updated=0
+    mapfile -t missing < <(missing_packages "${PACKAGES[@]}")
+    mapfile -t optional < <(missing_packages "${OPTIONAL_PACKAGES[@]}")
+    if [ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ]; then
+        say "packages: all ${#PACKAGES[@]} + ${#OPTIONAL_PACKAGES[@]} optional present"
         return
     fi
     if ! is_root; then
+        if [ ${#missing[@]} -eq 0 ]; then
+            say "packages: all ${#PACKAGES[@]} present; optional, not installed: ${optional[*]}" \
+                "(no 32-bit native core tests; run tools/setup.sh as root to try installing them)"
+            return
+        fi
         say "missing Debian packages: ${missing[*]}"
         say "install them as root with:"
+        i386_enabled || say "  dpkg --add-architecture i386"
         say "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
         say "or run this script as root (sudo tools/setup.sh)"
         exit 1
     fi
-    say "apt-get update (missing: ${missing[*]})"
-    run_logged apt apt_install_env apt-get update
-    say "apt-get install ${missing[*]}"
-    run_logged apt apt_install_env apt-get install -y --no-install-recommends "${missing[@]}"
-    mapfile -t missing < <(missing_packages)
-    [ ${#missing[@]} -eq 0 ] || die "still not installed after apt-get install: ${missing[*]}"
+    if ! i386_enabled; then
+        say "dpkg --add-architecture i386 (for wine32:i386)"
+        run_logged apt dpkg --add-architecture i386
+    fi
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "apt-get update (missing: ${missing[*]})"
+        run_logged apt apt_install_env apt-get update
+        updated=1
+        say "apt-get install ${missing[*]}"
+        run_logged apt apt_install_env apt-get install -y --no-install-recommends "${missing[@]}"
+        mapfile -t missing < <(missing_packages "${PACKAGES[@]}")
+        [ ${#missing[@]} -eq 0 ] || die "still not installed after apt-get install: ${missing[*]}"
+    fi
+    mapfile -t optional < <(missing_packages "${OPTIONAL_PACKAGES[@]}")
+    [ ${#optional[@]} -eq 0 ] && return
+    if [ $updated -eq 0 ]; then
+        say "apt-get update (optional missing: ${optional[*]})"
+        run_logged apt apt_install_env apt-get update
+    fi
+    mkdir -p "$LOG_DIR"
+    say "apt-get install ${optional[*]} (optional)"
+    if ! apt_install_env apt-get install -y --no-install-recommends "${optional[@]}" >>"$LOG_DIR/apt.log" 2>&1; then
+        say "warning: the optional ${optional[*]} did not install (see ${LOG_DIR#"$ROOT"/}/apt.log):" \
+            "no 32-bit native core tests (tools/test.sh skips native32)"
+    fi
 }
 
 check_commands()
@@ -98,8 +166,10 @@ check_commands()
         command -v "$c" >/dev/null 2>&1 || missing+=("$c")
     done
     [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+    # wine32's loader, which runs the 32-bit half of a WoW64 prefix.
+    [ $CAN_RUN_32 -eq 0 ] || [ -x /usr/lib/wine/wine ] || missing+=(/usr/lib/wine/wine)
     [ ${#missing[@]} -eq 0 ] || die "packages are installed but these commands are not found: ${missing[*]}"
-    say "commands: ${#COMMANDS[@]} + nginx found"
+    say "commands: ${#COMMANDS[@]} + nginx$([ $CAN_RUN_32 -eq 0 ] || echo ' + wine32') found"
 }
 
 # --- 2. cmocka for MinGW ------------------------------------------------------
@@ -231,9 +301,14 @@ cmocka_source_dir()
     return 1
 }
 
+# build_cmocka NAME ARCH: cmocka for the MinGW-w64 ARCH toolchain, into
+# build/deps/cmocka-NAME (built in build/deps/build-cmocka-NAME).
 build_cmocka()
 {
-    local src
+    local name=$1 arch=$2 src
+    local prefix=$DEPS/cmocka-$name build=$DEPS/build-cmocka-$name
+    local toolchain=$ROOT/tools/cmake/mingw-w64-$arch.cmake
+
     if src=$(cmocka_source_dir); then
         say "cmocka source: using ${src#"$ROOT"/}"
     else
@@ -246,35 +321,41 @@ build_cmocka()
         say "cmocka source: unpacked ${src#"$ROOT"/}"
     fi
 
-    say "cmocka: configure for MinGW-w64 (Release, static)"
-    rm -rf "$CMOCKA_BUILD_DIR"
-    run_logged cmocka cmake -S "$src" -B "$CMOCKA_BUILD_DIR" \
-        -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DCMAKE_BUILD_TYPE=Release \
-        -DCMAKE_INSTALL_PREFIX="$CMOCKA_PREFIX" \
+    say "cmocka: configure for MinGW-w64 $arch (Release, static)"
+    rm -rf "$build"
+    run_logged "cmocka-$name" cmake -S "$src" -B "$build" \
+        -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_INSTALL_PREFIX="$prefix" \
         -DBUILD_SHARED_LIBS=OFF -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF
-    say "cmocka: build"
-    run_logged cmocka cmake --build "$CMOCKA_BUILD_DIR" -j "$(nproc 2>/dev/null || echo 2)"
-    say "cmocka: install into ${CMOCKA_PREFIX#"$ROOT"/}"
-    run_logged cmocka cmake --install "$CMOCKA_BUILD_DIR"
-    if [ ! -f "$CMOCKA_PREFIX/lib/libcmocka-static.a" ] || [ ! -f "$CMOCKA_PREFIX/include/cmocka.h" ]; then
-        die "cmocka install did not produce lib/libcmocka-static.a and include/cmocka.h"
+    say "cmocka: build ($arch)"
+    run_logged "cmocka-$name" cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)"
+    say "cmocka: install into ${prefix#"$ROOT"/}"
+    run_logged "cmocka-$name" cmake --install "$build"
+    if [ ! -f "$prefix/lib/libcmocka-static.a" ] || [ ! -f "$prefix/include/cmocka.h" ]; then
+        die "cmocka install did not produce lib/libcmocka-static.a and include/cmocka.h in $prefix"
     fi
 }
 
 main()
 {
-    [ $# -eq 0 ] || { sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 2; }
+    [ $# -eq 0 ] || { sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 2; }
     command -v dpkg-query >/dev/null 2>&1 || die "this script supports Debian (dpkg/apt) only"
     rm -f "$LOG_DIR"/*.log 2>/dev/null || true
 
+    plan_packages
     install_packages
     check_commands
 
-    if [ -f "$CMOCKA_PREFIX/lib/libcmocka-static.a" ] && [ -f "$CMOCKA_PREFIX/include/cmocka.h" ]; then
-        say "cmocka for MinGW: present in ${CMOCKA_PREFIX#"$ROOT"/}"
-    else
-        build_cmocka
-    fi
+    local b name arch prefix
+    for b in "${CMOCKA_BUILDS[@]}"; do
+        read -r name arch <<<"$b"
+        prefix=$DEPS/cmocka-$name
+        if [ -f "$prefix/lib/libcmocka-static.a" ] && [ -f "$prefix/include/cmocka.h" ]; then
+            say "cmocka for MinGW $arch: present in ${prefix#"$ROOT"/}"
+        else
+            build_cmocka "$name" "$arch"
+        fi
+    done
     say "done"
 }
 

@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # The test command of bitsdo: installs what is missing (tools/setup.sh), then
 # configures, builds and tests
-#   native: the portable core on the host, under ASan and UBSan;
-#   mingw:  bitsdo.dll, its tools and all tests, cross-built with MinGW-w64 and
-#           run under Wine in a private prefix (build/<preset>/wineprefix).
-# With CI=true the ci-native and ci presets are used instead (adds -Werror).
+#   native:   the portable core on the host, under ASan and UBSan;
+#   native32: the same as 32-bit code (-m32), under qemu-i386 where the kernel
+#             cannot run 32-bit programs (ASan there without LeakSanitizer);
+#   mingw:    bitsdo.dll, its tools and all tests, cross-built with MinGW-w64
+#             for x64 and run under Wine in a private prefix (build/<preset>/wineprefix);
+#   mingw32:  the same for x86 (32-bit), in the WoW64 half of its own win64 prefix.
+# With CI=true the ci-* presets are used instead (adds -Werror). Where this
+# kernel cannot run 32-bit programs (tools/can-run-32bit.sh), mingw32 is built
+# and only its host-side checks (label "host") run; its Wine tests are
+# reported as SKIPPED, and so is native32 without gcc -m32 or qemu-i386.
 # Exits non-zero if any configure, build or test step fails.
 #
 # Usage: tools/test.sh [CTEST ARGS...]     e.g. tools/test.sh -R core_   or   -j2
 # Environment:
-#   BITSDO_TEST_BUILDS="native mingw"   which builds to run (default: both)
+#   BITSDO_TEST_BUILDS="native native32 mingw mingw32"   which builds to run (default: all)
 #   BITSDO_SKIP_SETUP=1                 do not run tools/setup.sh first
+#   BITSDO_REQUIRE_32BIT=1              a skipped 32-bit part is a failure
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-case ${1:-} in -h | --help) sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
+case ${1:-} in -h | --help) sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
 
 say() { printf '\n=== test: %s\n' "$*"; }
 
@@ -29,11 +36,14 @@ preset_for()
 {
     case $1 in
         native) [ -n "$prefix" ] && echo ci-native || echo native ;;
+        native32) [ -n "$prefix" ] && echo ci-native32 || echo native32 ;;
         mingw) [ -n "$prefix" ] && echo ci || echo mingw ;;
-        *) echo "test: unknown build '$1' in BITSDO_TEST_BUILDS (use native, mingw)" >&2; return 1 ;;
+        mingw32) [ -n "$prefix" ] && echo ci32 || echo mingw32 ;;
+        *) echo "test: unknown build '$1' in BITSDO_TEST_BUILDS (use native, native32, mingw, mingw32)" >&2
+           return 1 ;;
     esac
 }
-read -r -a builds <<<"${BITSDO_TEST_BUILDS:-native mingw}"
+read -r -a builds <<<"${BITSDO_TEST_BUILDS:-native native32 mingw mingw32}"
 [ ${#builds[@]} -gt 0 ] || { echo "test: BITSDO_TEST_BUILDS is empty" >&2; exit 2; }
 for b in "${builds[@]}"; do preset_for "$b" >/dev/null || exit 2; done
 
@@ -54,10 +64,42 @@ total_passed=0
 total_failed=0
 status=0
 results=()
+overall_start=$SECONDS
+
+can_run_32=0
+tools/can-run-32bit.sh && can_run_32=1
+
+# skip_part BUILD PRESET REASON: records a part that cannot run here.
+skip_part()
+{
+    results+=("$1 ($2): SKIPPED, $3")
+    if [ "${BITSDO_REQUIRE_32BIT:-0}" = 1 ]; then
+        status=1
+    fi
+}
 
 for b in "${builds[@]}"; do
     preset=$(preset_for "$b")
     start=$SECONDS
+    host_only=0
+
+    case $b in
+        native32)
+            if ! printf 'int main(void) { return 0; }\n' | gcc -m32 -x c - -o /dev/null >/dev/null 2>&1; then
+                say "$b: skipped: gcc -m32 cannot link (gcc-multilib is not installed)"
+                skip_part "$b" "$preset" "gcc -m32 cannot link (no gcc-multilib)"
+                continue
+            fi
+            if [ $can_run_32 -eq 0 ] && ! command -v qemu-i386 >/dev/null 2>&1; then
+                say "$b: skipped: this kernel cannot run 32-bit programs and qemu-i386 is missing"
+                skip_part "$b" "$preset" "kernel cannot run 32-bit programs, no qemu-i386 (qemu-user)"
+                continue
+            fi
+            ;;
+        mingw32)
+            [ $can_run_32 -eq 1 ] || host_only=1
+            ;;
+    esac
 
     say "$b: configure (cmake --preset $preset)"
     if ! cmake --preset "$preset"; then
@@ -73,10 +115,17 @@ for b in "${builds[@]}"; do
         continue
     fi
 
-    say "$b: test (ctest --preset $preset $*)"
+    extra=()
+    if [ $host_only -eq 1 ]; then
+        # No 32-bit program runs here: only the checks that run on the host
+        # (IDL layout, imports and exports of the 32-bit DLL).
+        extra=(-L host)
+        say "$b: this kernel cannot run 32-bit programs: only the host-side checks (ctest -L host)"
+    fi
+    say "$b: test (ctest --preset $preset ${extra[*]} $*)"
     log=$ROOT/build/$preset/ctest-output.log
     rc=0
-    ctest --preset "$preset" --no-tests="$no_tests" "$@" 2>&1 | tee "$log" || rc=$?
+    ctest --preset "$preset" --no-tests="$no_tests" "${extra[@]}" "$@" 2>&1 | tee "$log" || rc=$?
 
     # ctest's own closing line: "95% tests passed, 1 tests failed out of 20".
     summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
@@ -100,6 +149,9 @@ for b in "${builds[@]}"; do
     else
         results+=("$b ($preset): $passed passed, $failed failed ($((SECONDS - start)) s)")
     fi
+    if [ $host_only -eq 1 ]; then
+        skip_part "$b" "$preset" "its Wine tests: this kernel cannot run 32-bit programs (built, host checks above)"
+    fi
 done
 
 if [ $((total_passed + total_failed)) -eq 0 ] && [ $status -eq 0 ]; then
@@ -107,7 +159,7 @@ if [ $((total_passed + total_failed)) -eq 0 ] && [ $status -eq 0 ]; then
     status=1
 fi
 
-say "summary"
+say "summary ($((SECONDS - overall_start)) s)"
 printf '  %s\n' "${results[@]}"
 [ $status -eq 0 ] && printf 'result: OK\n' || printf 'result: FAILED\n'
 printf 'tests: %d passed, %d failed\n' "$total_passed" "$total_failed"

@@ -3,7 +3,10 @@
 #
 # Usage:
 #   tools/wineprefix.sh setup PREFIX DLL   create PREFIX if needed, then register DLL in it
-#                                          (regsvr32); ctest runs this as a fixture
+#                                          (regsvr32); ctest runs this as a fixture. A 32-bit
+#                                          DLL is registered as Windows does it, by the 32-bit
+#                                          C:\windows\syswow64\regsvr32.exe, into the 32-bit
+#                                          registry view (WOW6432Node) of the same win64 prefix
 #   tools/wineprefix.sh run PREFIX CMD...  run the Windows program CMD under wine in PREFIX
 #   tools/wineprefix.sh kill PREFIX        stop the wineserver of PREFIX
 #
@@ -13,7 +16,7 @@ set -euo pipefail
 
 say() { printf 'wineprefix: %s\n' "$*"; }
 die() { printf 'wineprefix: error: %s\n' "$*" >&2; exit 1; }
-usage() { sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+usage() { sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
 export WINEDEBUG="${WINEDEBUG:--all}"
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=}"
@@ -84,17 +87,59 @@ create_prefix()
     say "prefix $WINEPREFIX: created in $((SECONDS - start)) s"
 }
 
+# pe_bits FILE: prints 32 or 64 from the PE header's Machine field (i386 or
+# AMD64); fails for anything else.
+pe_bits()
+{
+    local pe machine
+    pe=$(od -An -tu4 -j60 -N4 "$1" 2>/dev/null | tr -d ' ') || return 1
+    [ -n "$pe" ] || return 1
+    machine=$(od -An -tx2 -j$((pe + 4)) -N2 "$1" 2>/dev/null | tr -d ' ') || return 1
+    case $machine in
+        014c) echo 32 ;;
+        8664) echo 64 ;;
+        *) return 1 ;;
+    esac
+}
+
+# The 32-bit half of the prefix (syswow64, wine32): needed for a 32-bit DLL.
+need_wow64()
+{
+    local here
+    here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+    "$here/can-run-32bit.sh" ||
+        die "this kernel does not run 32-bit programs (32-bit emulation disabled): a 32-bit DLL" \
+            "cannot be registered or tested here"
+    [ -x /usr/lib/wine/wine ] || die "wine32 is not installed (tools/setup.sh installs wine32:i386)"
+    if [ ! -f "$WINEPREFIX/drive_c/windows/syswow64/regsvr32.exe" ]; then
+        # A prefix made before wine32 was installed has no 32-bit half yet.
+        say "prefix $WINEPREFIX: adding its 32-bit half (wineboot -u)"
+        "$WINE" wineboot -u >"$WINEPREFIX.wineboot.log" 2>&1 || true
+        "$WINESERVER" -w
+        [ -f "$WINEPREFIX/drive_c/windows/syswow64/regsvr32.exe" ] ||
+            die "$WINEPREFIX has no syswow64\\regsvr32.exe (log: $WINEPREFIX.wineboot.log)"
+        rm -f "$WINEPREFIX.wineboot.log"
+    fi
+}
+
 register_dll()
 {
-    local dll=$1 winpath rc
+    local dll=$1 winpath rc bits regsvr32=regsvr32
     [ -f "$dll" ] || die "no such DLL: $dll"
     dll="$(cd "$(dirname "$dll")" && pwd)/$(basename "$dll")"
+    bits=$(pe_bits "$dll") || die "$dll is not an i386 or AMD64 PE file"
+    if [ "$bits" = 32 ]; then
+        need_wow64
+        # The 32-bit regsvr32 loads the DLL in a 32-bit process, so its
+        # DllRegisterServer writes the 32-bit registry view.
+        regsvr32='C:\windows\syswow64\regsvr32.exe'
+    fi
     winpath=$("$WINE" winepath -w "$dll" 2>/dev/null | tr -d '\r') || true
     [ -n "$winpath" ] || die "winepath -w could not translate $dll"
     rc=0
-    "$WINE" regsvr32 /s "$winpath" || rc=$?
+    "$WINE" "$regsvr32" /s "$winpath" || rc=$?
     case $rc in
-        0) say "registered $winpath (regsvr32 exit 0)" ;;
+        0) say "registered $winpath ($bits-bit, $regsvr32 exit 0)" ;;
         3) die "regsvr32 could not load $winpath (exit 3)" ;;
         4) die "regsvr32: $winpath has no DllRegisterServer export (exit 4)" ;;
         5) die "regsvr32: DllRegisterServer of $winpath failed (exit 5)" ;;

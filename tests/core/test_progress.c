@@ -1,5 +1,6 @@
 /* Tests for progress.c: the counter rules, and real concurrency between
- * writers and a reader that must never see a torn snapshot. */
+ * writers and a reader that must never see a torn snapshot; and, for 32-bit
+ * builds above all, that no 64-bit value is ever read half old, half new. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -570,6 +571,281 @@ static void test_concurrent_writers_serialised(void **state)
     assert_int_equal(p.bytes_transferred, 2 * (uint64_t)HAMMER_ROUNDS);
 }
 
+/* ------------------------------------------------------------------ */
+/* Torn 64-bit values. On 32-bit x86 a 64-bit read that is not one 8-byte
+ * access can return the high half of one value with the low half of the
+ * next. Every value written below is wide(k): high half k, low half
+ * k * WIDE_MUL (a bijection, WIDE_MUL being odd), so a value whose halves
+ * came from two different writes fails wide_ok. One writer thread advances
+ * k a bounded number of steps; WIDE_READERS threads read as fast as they
+ * can until it is done. */
+
+#define WIDE_MUL      0x9E3779B1u
+#define WIDE_READERS  2u
+#define WIDE_STEPS    200000u /* plain 64-bit stores */
+#define COUNTER_STEPS 20000u  /* seqlock write sections: 2 or 4 per step */
+#define SMALL_EVERY   64u     /* a zero-length file added and done every ... steps */
+
+static uint64_t wide(uint32_t k)
+{
+    return ((uint64_t)k << 32) | (uint32_t)(k * WIDE_MUL);
+}
+
+static int wide_ok(uint64_t v)
+{
+    return (uint32_t)v == (uint32_t)((uint32_t)(v >> 32) * WIDE_MUL);
+}
+
+typedef struct wide_shared {
+    bitsdo_atomic_u64 value;   /* the plain atomic test */
+    bitsdo_counters c;         /* the seqlock test */
+    bitsdo_file_counters big;
+    bitsdo_file_counters *small;
+    _Atomic uint32_t readers_started;
+    _Atomic uint32_t writer_done;
+    _Atomic uint64_t reads;
+    time_t deadline;
+    int writer_failed;
+    /* per reader, checked on the main thread */
+    uint64_t torn[WIDE_READERS], backwards[WIDE_READERS], inconsistent[WIDE_READERS];
+    uint64_t mid[WIDE_READERS]; /* reads that saw neither the first nor the last value */
+} wide_shared;
+
+typedef struct wide_reader {
+    wide_shared *sh;
+    unsigned index;
+} wide_reader;
+
+/* The writer's start and pacing: it begins once every reader runs, and
+ * every 1024 steps waits (bounded) for one more read, so that the threads
+ * interleave even on one CPU. */
+static int wide_wait_readers(wide_shared *sh)
+{
+    while (atomic_load(&sh->readers_started) < WIDE_READERS) {
+        if (time(NULL) > sh->deadline)
+            return 0;
+        test_yield();
+    }
+    return 1;
+}
+
+static int wide_pace(wide_shared *sh, uint32_t k)
+{
+    uint64_t seen;
+
+    if (k % 1024u)
+        return 1;
+    seen = atomic_load(&sh->reads);
+    while (atomic_load(&sh->reads) == seen) {
+        if (time(NULL) > sh->deadline)
+            return 0;
+        test_yield();
+    }
+    return 1;
+}
+
+static void wide_store_writer(void *p)
+{
+    wide_shared *sh = p;
+    uint32_t k;
+
+    if (!wide_wait_readers(sh)) {
+        sh->writer_failed = 1;
+        goto out;
+    }
+    for (k = 1; k <= WIDE_STEPS; k++) {
+        bitsdo__store64(&sh->value, wide(k));
+        if (!wide_pace(sh, k)) {
+            sh->writer_failed = 1;
+            break;
+        }
+    }
+out:
+    atomic_store(&sh->writer_done, 1);
+}
+
+static void wide_store_reader(void *p)
+{
+    wide_reader *r = p;
+    wide_shared *sh = r->sh;
+    uint64_t prev = 0;
+
+    atomic_fetch_add(&sh->readers_started, 1);
+    for (;;) {
+        int last = atomic_load(&sh->writer_done) != 0;
+        uint64_t v = bitsdo__load64(&sh->value);
+
+        if (!wide_ok(v))
+            sh->torn[r->index]++;
+        else if (v < prev)
+            sh->backwards[r->index]++;
+        if (v != wide(0) && v != wide(WIDE_STEPS))
+            sh->mid[r->index]++;
+        prev = v;
+        atomic_fetch_add(&sh->reads, 1);
+        if (last)
+            break;
+    }
+}
+
+static void run_wide(wide_shared *sh, void (*writer)(void *), void (*reader)(void *))
+{
+    wide_reader wr[WIDE_READERS];
+    test_thread readers[WIDE_READERS], w;
+    unsigned i;
+
+    sh->deadline = time(NULL) + TIME_LIMIT;
+    for (i = 0; i < WIDE_READERS; i++) {
+        wr[i].sh = sh;
+        wr[i].index = i;
+        assert_true(test_thread_start(&readers[i], reader, &wr[i]));
+    }
+    assert_true(test_thread_start(&w, writer, sh));
+    assert_true(test_thread_join(w, TIME_LIMIT + 10));
+    for (i = 0; i < WIDE_READERS; i++)
+        assert_true(test_thread_join(readers[i], TIME_LIMIT + 10));
+    assert_int_equal(sh->writer_failed, 0);
+    for (i = 0; i < WIDE_READERS; i++) {
+        if (sh->torn[i] || sh->backwards[i] || sh->inconsistent[i])
+            print_error("reader %u: %llu torn, %llu backwards, %llu inconsistent of %llu mid-run reads\n", i,
+                        (unsigned long long)sh->torn[i], (unsigned long long)sh->backwards[i],
+                        (unsigned long long)sh->inconsistent[i], (unsigned long long)sh->mid[i]);
+        assert_int_equal(sh->torn[i], 0);
+        assert_int_equal(sh->backwards[i], 0);
+        assert_int_equal(sh->inconsistent[i], 0);
+        /* the writer waited for reads while it ran */
+        assert_true(sh->mid[i] > 0 || sh->mid[(i + 1) % WIDE_READERS] > 0);
+    }
+}
+
+/* bitsdo__load64 / bitsdo__store64 alone: one 8-byte access each. */
+static void test_atomic64_never_torn(void **state)
+{
+    wide_shared *sh = calloc(1, sizeof(*sh));
+
+    (void)state;
+    assert_non_null(sh);
+    /* 8-byte aligned as struct fields too (GCC < 11.1 gave 4 on i386) */
+    assert_int_equal((uintptr_t)&sh->value % 8, 0);
+    assert_int_equal((uintptr_t)&sh->c.known_bytes % 8, 0);
+    assert_int_equal((uintptr_t)&sh->c.bytes_transferred % 8, 0);
+    assert_int_equal((uintptr_t)&sh->big.bytes_total % 8, 0);
+    assert_int_equal((uintptr_t)&sh->big.bytes_transferred % 8, 0);
+    atomic_init(&sh->value, wide(0));
+    run_wide(sh, wide_store_writer, wide_store_reader);
+    assert_int_equal(bitsdo__load64(&sh->value), wide(WIDE_STEPS));
+    free(sh);
+}
+
+/* The job and file counters through the seqlock writers: one big file
+ * whose known size is wide(k + 1) and whose bytes are wide(k) after step k
+ * (the size grows first, then the bytes), and zero-length files added and
+ * completed now and then. */
+static void wide_counter_writer(void *p)
+{
+    wide_shared *sh = p;
+    uint32_t k, small = 0;
+
+    if (!wide_wait_readers(sh)) {
+        sh->writer_failed = 1;
+        goto out;
+    }
+    for (k = 1; k <= COUNTER_STEPS; k++) {
+        bitsdo_counters_set_size(&sh->c, &sh->big, wide(k + 1));
+        bitsdo_counters_set_bytes(&sh->c, &sh->big, wide(k));
+        if (k % SMALL_EVERY == 0) {
+            bitsdo_counters_add_file(&sh->c, &sh->small[small], 0);
+            bitsdo_counters_file_done(&sh->c, &sh->small[small]);
+            small++;
+        }
+        if (!wide_pace(sh, k)) {
+            sh->writer_failed = 1;
+            break;
+        }
+    }
+out:
+    atomic_store(&sh->writer_done, 1);
+}
+
+static void wide_counter_reader(void *p)
+{
+    wide_reader *r = p;
+    wide_shared *sh = r->sh;
+    bitsdo_progress prev = {0, 0, 0, 0};
+    uint64_t prev_file_total = 0, prev_file_done = 0;
+
+    atomic_fetch_add(&sh->readers_started, 1);
+    for (;;) {
+        int last = atomic_load(&sh->writer_done) != 0;
+        bitsdo_progress s;
+        uint64_t t, d;
+        int comp;
+        int bad = 0;
+
+        bitsdo_counters_read(&sh->c, &s);
+        /* zero-length files add no bytes: the job's bytes are the big file's */
+        if (s.bytes_total == BITSDO_SIZE_UNKNOWN || !wide_ok(s.bytes_total) || !wide_ok(s.bytes_transferred))
+            sh->torn[r->index]++;
+        else if (s.bytes_transferred < prev.bytes_transferred || s.bytes_total < prev.bytes_total ||
+                 s.files_total < prev.files_total || s.files_transferred < prev.files_transferred)
+            sh->backwards[r->index]++;
+        /* one snapshot: size of step k+1 with the bytes of step k-1 or k;
+         * the big file never completes, each small one is 0 or 1 section
+         * behind */
+        if (s.bytes_transferred > s.bytes_total || s.files_transferred > s.files_total)
+            bad = 1;
+        else if (s.bytes_total >> 32 != (s.bytes_transferred >> 32) + 1 &&
+                 s.bytes_total >> 32 != (s.bytes_transferred >> 32) + 2)
+            bad = 1;
+        else if (s.files_total - s.files_transferred != 1 && s.files_total - s.files_transferred != 2)
+            bad = 1;
+        if ((s.bytes_transferred >> 32) > 0 && (s.bytes_transferred >> 32) < COUNTER_STEPS)
+            sh->mid[r->index]++;
+
+        bitsdo_counters_read_file(&sh->c, &sh->big, &t, &d, &comp);
+        if (!wide_ok(t) || !wide_ok(d))
+            sh->torn[r->index]++;
+        else if (t < prev_file_total || d < prev_file_done)
+            sh->backwards[r->index]++;
+        if (d > t || comp || (t >> 32 != (d >> 32) + 1 && t >> 32 != (d >> 32) + 2))
+            bad = 1;
+        sh->inconsistent[r->index] += bad;
+        prev = s;
+        prev_file_total = t;
+        prev_file_done = d;
+        atomic_fetch_add(&sh->reads, 1);
+        if (last)
+            break;
+    }
+}
+
+static void test_counters_64bit_never_torn(void **state)
+{
+    wide_shared *sh = calloc(1, sizeof(*sh));
+    bitsdo_progress final;
+    uint32_t i, smalls = COUNTER_STEPS / SMALL_EVERY;
+
+    (void)state;
+    assert_non_null(sh);
+    sh->small = calloc(smalls, sizeof(*sh->small));
+    assert_non_null(sh->small);
+    bitsdo_counters_init(&sh->c);
+    bitsdo_file_counters_init(&sh->big);
+    for (i = 0; i < smalls; i++)
+        bitsdo_file_counters_init(&sh->small[i]);
+    /* the state before step 1: size wide(1), bytes wide(0) */
+    bitsdo_counters_add_file(&sh->c, &sh->big, wide(1));
+    run_wide(sh, wide_counter_writer, wide_counter_reader);
+
+    bitsdo_counters_read(&sh->c, &final);
+    assert_int_equal(final.bytes_total, wide(COUNTER_STEPS + 1));
+    assert_int_equal(final.bytes_transferred, wide(COUNTER_STEPS));
+    assert_int_equal(final.files_total, 1 + smalls);
+    assert_int_equal(final.files_transferred, smalls);
+    free(sh->small);
+    free(sh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -584,6 +860,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_file_null_outputs, setup, teardown),
         cmocka_unit_test(test_concurrent_reader_never_torn),
         cmocka_unit_test(test_concurrent_writers_serialised),
+        cmocka_unit_test(test_atomic64_never_torn),
+        cmocka_unit_test(test_counters_64bit_never_torn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
