@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "fetch.h"
 #include "names.h"
+#include "progmap.h"
 #include "sched.h"
 #include "transport_http.h"
 #include "wstr.h"
@@ -122,6 +123,7 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
     job->events = events;
     job->events_ctx = events_ctx;
     job->progress_interval_ms = BITSDO_PROGRESS_NOTIFY_MS;
+    job->progress_slot = BITSDO_PROGMAP_NO_SLOT;
     job->rec.type = type;
     job->rec.created = job->rec.modified = bitsdo_now();
     if (id)
@@ -137,6 +139,12 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
     if (!(job->wake = CreateEventW(NULL, FALSE, FALSE, NULL))) {
         hr = HRESULT_FROM_WIN32(GetLastError());
         goto fail;
+    }
+    /* Host mode: the job's slot is written before anyone can see the job. */
+    if ((job->progress_slot = bitsdo__publish_alloc()) != BITSDO_PROGMAP_NO_SLOT) {
+        AcquireSRWLockExclusive(&job->lock);
+        bitsdo_job_publish(job);
+        ReleaseSRWLockExclusive(&job->lock);
     }
 
     AcquireSRWLockExclusive(&list_lock);
@@ -165,6 +173,7 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
     return S_OK;
 
 fail:
+    bitsdo__publish_free(job->progress_slot);
     if (job->wake)
         CloseHandle(job->wake);
     bitsdo_job_rec_free(&job->rec);
@@ -196,6 +205,7 @@ HRESULT bitsdo_job_adopt(bitsdo_job_rec *rec, const bitsdo_job_events *events, v
         job->rec.state = BITSDO_STATE_QUEUED;
         ensure_worker(job);
     }
+    bitsdo_job_publish(job); /* the slot says what the stored job says */
     ReleaseSRWLockExclusive(&job->lock);
     *out = job;
     return S_OK;
@@ -210,6 +220,7 @@ void bitsdo_job_release(bitsdo_job *job)
 {
     if (InterlockedDecrement(&job->refs))
         return;
+    bitsdo__publish_free(job->progress_slot);
     if (job->events && job->events->release)
         job->events->release(job);
     if (job->notify)
@@ -369,6 +380,7 @@ static void set_state(bitsdo_job *job, bitsdo_op op)
     ctx.files_transferred = p.files_transferred;
     bitsdo_state_apply(&job->rec.state, op, &ctx);
     bitsdo__job_touch(job);
+    bitsdo_job_publish(job);
 }
 
 static void mark_pending(bitsdo_job *job, LONG what)
@@ -398,6 +410,7 @@ void bitsdo__job_progress(bitsdo_job *job)
     ULONGLONG now = GetTickCount64();
     DWORD interval;
 
+    bitsdo__job_publish_progress(job);
     job->last_progress = now;
     impl->transient_since = 0;
     if (job->rec.state == BITSDO_STATE_CONNECTING) {
@@ -543,6 +556,7 @@ static BOOL worker_step(bitsdo_job *job)
     if (SUCCEEDED(hr)) {
         bitsdo_counters_file_done(&job->rec.counters, &job->rec.files[index]->counters);
         bitsdo__job_touch(job);
+        bitsdo_job_publish(job);
         ReleaseSRWLockExclusive(&job->lock);
         deliver(job, BITSDO_EVENT_FILE_DONE, index);
         return TRUE;
@@ -621,8 +635,10 @@ static HRESULT apply(bitsdo_job *job, bitsdo_op op)
     ctx.files_total = p.files_total;
     ctx.files_transferred = p.files_transferred;
     hr = bitsdo_state_apply(&job->rec.state, op, &ctx);
-    if (SUCCEEDED(hr))
+    if (SUCCEEDED(hr)) {
         bitsdo__job_touch(job);
+        bitsdo_job_publish(job);
+    }
     return hr;
 }
 
@@ -727,6 +743,7 @@ HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *l
     if (bitsdo_state_is_active(job->rec.state))
         ensure_worker(job);
 done:
+    bitsdo_job_publish(job);
     ReleaseSRWLockExclusive(&job->lock);
     ReleaseSRWLockExclusive(&job->op_lock);
     return hr;
@@ -795,6 +812,7 @@ HRESULT bitsdo_job_add_ranges(bitsdo_job *job, uint32_t index, const bitsdo_rang
     if (bitsdo_state_is_active(job->rec.state))
         ensure_worker(job);
 done:
+    bitsdo_job_publish(job);
     ReleaseSRWLockExclusive(&job->lock);
     ReleaseSRWLockExclusive(&job->op_lock);
     return hr;
