@@ -9,6 +9,7 @@
  * the calling process. */
 #include "objects.h"
 #include "hostinfo.h"
+#include "jobref.h"
 
 #include <stdio.h>
 
@@ -48,6 +49,8 @@ static const struct bitsdo_class {
      bitsdo_qmgr_create, FALSE},
     {&CLSID_BitsdoPrivateDeliveryOptimization, L"bitsdo Delivery Optimization (private, in-process)",
      bitsdo_domanager_create, FALSE},
+    /* the unmarshal class of the host's job objects (job_client.c) */
+    {&CLSID_BitsdoJobClient, L"bitsdo job client (unmarshaler)", bitsdo_job_client_create, FALSE},
 };
 
 BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)
