@@ -13,6 +13,7 @@
 
 #include "objects.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define BITSDO_JOBREF_MAGIC   0x434a4442u /* "BDJC" */
@@ -36,6 +37,8 @@ typedef struct bitsdo_jobref {
     IID iid;     /* the interface marshaled after this header */
 } bitsdo_jobref;
 
+_Static_assert(offsetof(bitsdo_jobref, generation) == 16, "jobref layout");
+_Static_assert(offsetof(bitsdo_jobref, job_id) == 32, "jobref layout");
 _Static_assert(sizeof(bitsdo_jobref) == 64, "jobref layout");
 
 typedef struct bitsdo_marshal_host {
