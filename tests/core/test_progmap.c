@@ -206,6 +206,7 @@ struct shared {
     bitsdo_counters c;
     bitsdo_file_counters f;
     bitsdo_atomic_u32 done;
+    bitsdo_atomic_u32 reader_on; /* the writers start once the reader does */
     unsigned torn, backwards, over, reads;
 };
 
@@ -214,6 +215,8 @@ static void bytes_writer(void *arg)
     struct shared *s = arg;
     uint64_t n;
 
+    while (!atomic_load(&s->reader_on))
+        test_yield(); /* set by the main thread right after starting us */
     for (n = 0; n < TOTAL; n += STEP) {
         bitsdo_counters_add_bytes(&s->c, &s->f, STEP);
         bitsdo_pslot_publish(&s->slot, &s->c, NULL, NULL);
@@ -253,7 +256,8 @@ static void test_concurrent(void **state)
     bitsdo_pslot_publish(&s->slot, &s->c, NULL, job_id);
     assert_true(test_thread_start(&w1, bytes_writer, s));
     assert_true(test_thread_start(&w2, state_writer, s));
-    while (!atomic_load(&s->done)) {
+    atomic_store(&s->reader_on, 1u);
+    do {
         if (!bitsdo_pslot_read(&s->slot, &d, 1000000))
             continue;
         s->reads++;
@@ -264,7 +268,7 @@ static void test_concurrent(void **state)
         if (d.progress.bytes_transferred < last)
             s->backwards++;
         last = d.progress.bytes_transferred;
-    }
+    } while (!atomic_load(&s->done));
     assert_true(test_thread_join(w1, 120));
     assert_true(test_thread_join(w2, 120));
     assert_true(bitsdo_pslot_read(&s->slot, &d, 1));
