@@ -19,6 +19,7 @@ static const CLSID *const our_classes[] = {
     &CLSID_BitsdoPrivateQMgr,
     &CLSID_BitsdoPrivateDeliveryOptimization,
     &CLSID_BitsdoProxyStub,
+    &CLSID_BitsdoJobClient,
 };
 #define N_CLASSES (sizeof(our_classes) / sizeof(our_classes[0]))
 
@@ -91,7 +92,7 @@ static void check_local_server(void)
     WCHAR name[100], value[MAX_PATH + 8], appid[64], appid_key[80];
     const CLSID *shared[] = {&CLSID_BitsdoManager, &CLSID_BitsdoQMgr, &CLSID_BitsdoDeliveryOptimization};
     const CLSID *private_classes[] = {&CLSID_BitsdoPrivateManager, &CLSID_BitsdoPrivateQMgr,
-                                      &CLSID_BitsdoPrivateDeliveryOptimization};
+                                      &CLSID_BitsdoPrivateDeliveryOptimization, &CLSID_BitsdoJobClient};
     size_t i, len;
 
     for (i = 0; i < ARRAYSIZE(shared); i++) {

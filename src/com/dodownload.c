@@ -11,6 +11,7 @@
 #include <wincrypt.h>
 
 #include "errors.h"
+#include "jobref.h"
 #include "names.h"
 #include "wstr.h"
 
@@ -61,6 +62,7 @@ typedef struct bitsdo_do_ctx {
 
 typedef struct bitsdo_dodownload {
     IDODownload IDODownload_iface;
+    bitsdo_marshal_host marshal; /* IMarshal: custom for other processes */
     LONG refs;
     bitsdo_job *job;
 } bitsdo_dodownload;
@@ -353,9 +355,18 @@ static void do_release(bitsdo_job *job)
     job->events_ctx = NULL;
 }
 
+/* Host mode: the slot of the progress mapping says what GetStatus says
+ * (with the lock held, as do_state_locked). */
+static void do_public_state(bitsdo_job *job, uint32_t *state, uint32_t *error)
+{
+    *state = (uint32_t)do_state_locked(job);
+    *error = *error ? (uint32_t)do_error((HRESULT)*error) : 0;
+}
+
 const bitsdo_job_events bitsdo_do_events = {
     do_deliver,
     do_release,
+    do_public_state,
 };
 
 /* --- IUnknown --------------------------------------------------------------- */
@@ -366,6 +377,11 @@ static HRESULT WINAPI dodownload_QueryInterface(IDODownload *iface, REFIID riid,
         return E_POINTER;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDODownload)) {
         *out = iface;
+        IDODownload_AddRef(iface);
+        return S_OK;
+    }
+    if (IsEqualIID(riid, &IID_IMarshal) && bitsdo_marshal_host_wanted(&impl_from_IDODownload(iface)->marshal)) {
+        *out = &impl_from_IDODownload(iface)->marshal.IMarshal_iface;
         IDODownload_AddRef(iface);
         return S_OK;
     }
@@ -534,6 +550,7 @@ static HRESULT do_abort(bitsdo_job *job)
         return hr == BITSDO_BG_E_INVALID_STATE ? BITSDO_DO_E_INVALID_STATE : hr;
     AcquireSRWLockExclusive(&job->lock);
     ctx->aborted = TRUE;
+    bitsdo_job_publish(job);
     ReleaseSRWLockExclusive(&job->lock);
     SetEvent(ctx->changed);
     /* The download is over: let go of the caller's callback (it may hold us)
@@ -636,8 +653,10 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
     else if (!(uri = wcsdup_or_null(ctx->uri)) ||
              (!to_stream && !(local = wcsdup_or_null(ctx->local_path))))
         hr = E_OUTOFMEMORY;
-    else
+    else {
         ctx->started = TRUE;
+        bitsdo_job_publish(job);
+    }
     ReleaseSRWLockExclusive(&job->lock);
     if (FAILED(hr))
         goto done;
@@ -665,6 +684,7 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
         if (FAILED(hr)) {
             AcquireSRWLockExclusive(&job->lock);
             ctx->started = FALSE;
+            bitsdo_job_publish(job);
             ReleaseSRWLockExclusive(&job->lock);
             goto done;
         }
@@ -676,6 +696,7 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
             FAILED(hr = bitsdo_job_add_file(job, uri, local, wanted, count))) {
             AcquireSRWLockExclusive(&job->lock);
             ctx->started = FALSE;
+            bitsdo_job_publish(job);
             ReleaseSRWLockExclusive(&job->lock);
             hr = do_error(hr);
             goto done;
@@ -750,6 +771,7 @@ static HRESULT WINAPI dodownload_Finalize(IDODownload *iface)
         return BITSDO_DO_E_INVALID_STATE; /* cannot happen: every file was in */
     AcquireSRWLockExclusive(&job->lock);
     ctx->finalized = TRUE;
+    bitsdo_job_publish(job);
     ReleaseSRWLockExclusive(&job->lock);
     SetEvent(ctx->changed);
     bitsdo_job_set_notify(job, NULL);
@@ -1241,6 +1263,8 @@ HRESULT bitsdo_dodownload_create(bitsdo_job *job, REFIID riid, void **out)
     download->refs = 1;
     bitsdo_job_addref(job);
     download->job = job;
+    bitsdo_marshal_host_init(&download->marshal, (IUnknown *)&download->IDODownload_iface, job,
+                             BITSDO_FACADE_DO_DOWNLOAD);
     bitsdo_module_addref();
     hr = IDODownload_QueryInterface(&download->IDODownload_iface, riid, out);
     IDODownload_Release(&download->IDODownload_iface);

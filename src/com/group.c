@@ -59,6 +59,7 @@ static BOOL qm_deliver(bitsdo_job *job, bitsdo_event event, uint32_t file);
 const bitsdo_job_events bitsdo_qm_events = {
     qm_deliver,
     qm_release,
+    NULL, /* groups get no slot readers yet: BITS 1.0 objects marshal standard */
 };
 
 HRESULT bitsdo_qm_group_new(const GUID *id, bitsdo_job **out)

@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "job_do.h"
 #include "job_http.h"
+#include "jobref.h"
 #include "names.h"
 #include "transport_http.h"
 #include "wstr.h"
@@ -25,6 +26,7 @@ typedef struct bitsdo_job_object {
     IBackgroundCopyJob5 IBackgroundCopyJob5_iface;
     bitsdo_job_http http;       /* IBackgroundCopyJobHttpOptions */
     bitsdo_job_do dojob;        /* IDeliveryOptimizationJob, Job2 */
+    bitsdo_marshal_host marshal;/* IMarshal: custom for other processes */
     LONG refs;
     bitsdo_job *job;
 } bitsdo_job_object;
@@ -62,6 +64,11 @@ static HRESULT WINAPI job_QueryInterface(IBackgroundCopyJob5 *iface, REFIID riid
     }
     if (IsEqualIID(riid, &IID_IDeliveryOptimizationJob2)) {
         *out = &impl_from_IBackgroundCopyJob5(iface)->dojob.IDeliveryOptimizationJob2_iface;
+        IBackgroundCopyJob5_AddRef(iface);
+        return S_OK;
+    }
+    if (IsEqualIID(riid, &IID_IMarshal) && bitsdo_marshal_host_wanted(&impl_from_IBackgroundCopyJob5(iface)->marshal)) {
+        *out = &impl_from_IBackgroundCopyJob5(iface)->marshal.IMarshal_iface;
         IBackgroundCopyJob5_AddRef(iface);
         return S_OK;
     }
@@ -933,6 +940,8 @@ HRESULT bitsdo_job_object_create(bitsdo_job *job, REFIID riid, void **out)
     object->job = job;
     bitsdo_job_http_init(&object->http, (IUnknown *)&object->IBackgroundCopyJob5_iface, job);
     bitsdo_job_do_init(&object->dojob, (IUnknown *)&object->IBackgroundCopyJob5_iface, job);
+    bitsdo_marshal_host_init(&object->marshal, (IUnknown *)&object->IBackgroundCopyJob5_iface, job,
+                             BITSDO_FACADE_BITS_JOB);
     bitsdo_job_addref(job);
     bitsdo_module_addref();
     hr = IBackgroundCopyJob5_QueryInterface(&object->IBackgroundCopyJob5_iface, riid, out);

@@ -108,4 +108,5 @@ static BOOL bits_deliver(bitsdo_job *job, bitsdo_event event, uint32_t index)
 const bitsdo_job_events bitsdo_bits_events = {
     bits_deliver,
     NULL,
+    NULL, /* BG_JOB_STATE is the engine state */
 };

@@ -10,6 +10,7 @@
  * register.c's. */
 #include "objects.h"
 #include "hostinfo.h"
+#include "jobref.h"
 
 #include <stdio.h>
 
@@ -49,6 +50,8 @@ static const struct bitsdo_class {
      bitsdo_qmgr_create, FALSE},
     {&CLSID_BitsdoPrivateDeliveryOptimization, L"bitsdo Delivery Optimization (private, in-process)",
      bitsdo_domanager_create, FALSE},
+    /* the unmarshal class of the host's job objects (job_client.c) */
+    {&CLSID_BitsdoJobClient, L"bitsdo job client (unmarshaler)", bitsdo_job_client_create, FALSE},
 };
 
 /* DLL_PROCESS_DETACH: jobs die with the process (or with the DLL), so their

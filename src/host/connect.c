@@ -14,6 +14,7 @@
 #include "objects.h"
 #include "hostinfo.h"
 
+#include <shlobj.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -85,6 +86,26 @@ static HRESULT published_class_object(REFCLSID clsid, IClassFactory **out)
     return hr;
 }
 
+/* %LOCALAPPDATA%\\bitsdo\\host.log for appending (inheritable), else NUL. */
+static HANDLE open_host_log(SECURITY_ATTRIBUTES *sa)
+{
+    WCHAR path[MAX_PATH + 32];
+    HANDLE h;
+
+    if (SUCCEEDED(SHGetFolderPathW(NULL, CSIDL_LOCAL_APPDATA | CSIDL_FLAG_CREATE, NULL, SHGFP_TYPE_CURRENT,
+                                   path))) {
+        wcscat(path, L"\\bitsdo");
+        CreateDirectoryW(path, NULL);
+        wcscat(path, L"\\host.log");
+        h = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, sa,
+                        OPEN_ALWAYS, 0, NULL);
+        if (h != INVALID_HANDLE_VALUE)
+            return h;
+    }
+    return CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, sa,
+                       OPEN_EXISTING, 0, NULL);
+}
+
 /* Starts bitsdo-host.exe from this DLL's folder; its process handle. */
 static HRESULT spawn_host(HANDLE *process)
 {
@@ -92,7 +113,7 @@ static HRESULT spawn_host(HANDLE *process)
     STARTUPINFOW si;
     PROCESS_INFORMATION pi;
     SECURITY_ATTRIBUTES sa = {sizeof(sa), NULL, TRUE};
-    HANDLE nul;
+    HANDLE out;
     DWORD len = GetModuleFileNameW(bitsdo_instance, path, ARRAYSIZE(path));
     BOOL ok;
 
@@ -104,19 +125,22 @@ static HRESULT spawn_host(HANDLE *process)
     swprintf(cmd, ARRAYSIZE(cmd), L"\"%ls\" -Start", path);
 
     /* The host outlives its starter: it must not keep the starter's
-     * standard handles (a pipe someone waits to see closed) open. */
-    nul = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
-                      OPEN_EXISTING, 0, NULL);
+     * standard handles (a pipe someone waits to see closed) open. Under Wine
+     * a handle with no Unix file behind it (NUL) leaves the child the
+     * starter's own Unix descriptors, so the host's output goes to a real
+     * file: its log beside the store. Wine's debug channel (Unix stderr)
+     * is still the starter's; tools/wine-run.sh deals with that for tests. */
+    out = open_host_log(&sa);
     memset(&si, 0, sizeof(si));
     si.cb = sizeof(si);
-    if (nul != INVALID_HANDLE_VALUE) {
+    if (out != INVALID_HANDLE_VALUE) {
         si.dwFlags = STARTF_USESTDHANDLES;
-        si.hStdInput = si.hStdOutput = si.hStdError = nul;
+        si.hStdInput = si.hStdOutput = si.hStdError = out;
     }
-    ok = CreateProcessW(path, cmd, NULL, NULL, nul != INVALID_HANDLE_VALUE, DETACHED_PROCESS, NULL, NULL,
+    ok = CreateProcessW(path, cmd, NULL, NULL, out != INVALID_HANDLE_VALUE, DETACHED_PROCESS, NULL, NULL,
                         &si, &pi);
-    if (nul != INVALID_HANDLE_VALUE)
-        CloseHandle(nul);
+    if (out != INVALID_HANDLE_VALUE)
+        CloseHandle(out);
     if (!ok)
         return HRESULT_FROM_WIN32(GetLastError());
     CloseHandle(pi.hThread);

@@ -23,6 +23,7 @@
 #include "objects.h"
 #include "hostinfo.h"
 #include "persist.h"
+#include "progmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,51 @@
 #define STOP_WAIT_MS 30000
 
 static volatile LONG host_mode;
+/* The progress mapping (docs/hosting.md, section 5): created once per host
+ * process and never unmapped or closed, because workers may publish into
+ * it until the process exits and a client that still maps it must be able
+ * to open it by name meanwhile (a view alone does not keep the name). */
+static HANDLE progress_mapping;
+static bitsdo_progmap *progress_map;
+
+/* Creates the mapping of this generation and turns the engine's slot
+ * writes on. Without it the host still works: objects then marshal with
+ * standard marshaling only. */
+static void progress_start(uint64_t generation)
+{
+    WCHAR name[256];
+    HANDLE mapping;
+    bitsdo_progmap *map;
+
+    if (progress_map || !bitsdo_host_progress_name(generation, name, ARRAYSIZE(name)))
+        return;
+    if (!(mapping = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,
+                                       sizeof(bitsdo_progmap), name)))
+        return;
+    if (GetLastError() == ERROR_ALREADY_EXISTS ||
+        !(map = MapViewOfFile(mapping, FILE_MAP_WRITE, 0, 0, sizeof(bitsdo_progmap)))) {
+        CloseHandle(mapping);
+        return;
+    }
+    bitsdo_progmap_init(map, GetCurrentProcessId(), generation, GetTickCount64());
+    if (!bitsdo_publish_start(map, BITSDO_PROGMAP_SLOTS)) {
+        UnmapViewOfFile(map);
+        CloseHandle(mapping);
+        return;
+    }
+    progress_mapping = mapping;
+    progress_map = map;
+}
+
+/* The host generation and its progress mapping, for the job objects'
+ * custom marshaling (marshal_host.c): FALSE when there is no mapping. */
+BOOL bitsdo_host_progress(uint64_t *generation)
+{
+    if (!bitsdo_host_mode() || !progress_map)
+        return FALSE;
+    *generation = progress_map->header.generation;
+    return TRUE;
+}
 
 BOOL bitsdo_host_mode(void)
 {
@@ -147,6 +193,7 @@ DWORD bitsdo_host_run(const WCHAR *command_line)
     DWORD idle_ms = env_ms(L"BITSDO_HOST_IDLE_MS", DEFAULT_IDLE_MS), wait, code = 1;
     ULONGLONG idle_since = 0;
     FILETIME now;
+    uint64_t generation;
     size_t i;
     HRESULT hr;
 
@@ -163,7 +210,10 @@ DWORD bitsdo_host_run(const WCHAR *command_line)
     }
     if (FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)))
         goto done_lock;
+    GetSystemTimeAsFileTime(&now);
+    generation = ((uint64_t)now.dwHighDateTime << 32) | now.dwLowDateTime;
     InterlockedExchange(&host_mode, 1);
+    progress_start(generation);
     /* The stored jobs come back before any client can ask for them. A store
      * that cannot be opened leaves a host without persistence, not none. */
     bitsdo_persist_start();
@@ -197,8 +247,7 @@ DWORD bitsdo_host_run(const WCHAR *command_line)
     info->magic = BITSDO_HOST_INFO_MAGIC;
     info->version = BITSDO_HOST_INFO_VERSION;
     info->pid = GetCurrentProcessId();
-    GetSystemTimeAsFileTime(&now);
-    info->generation = ((uint64_t)now.dwHighDateTime << 32) | now.dwLowDateTime;
+    info->generation = generation;
     InterlockedExchange64(&info->heartbeat, (LONG64)GetTickCount64());
     info->class_count = BITSDO_HOST_CLASSES;
     hr = S_OK;
@@ -220,6 +269,8 @@ DWORD bitsdo_host_run(const WCHAR *command_line)
             break;
         tick = GetTickCount64();
         InterlockedExchange64(&info->heartbeat, (LONG64)tick);
+        if (progress_map)
+            bitsdo_progmap_beat(progress_map, tick);
         if (bitsdo_module_count() <= BITSDO_HOST_CLASSES && bitsdo_job_active_count() == 0) {
             if (!idle_since)
                 idle_since = tick;
@@ -256,6 +307,8 @@ done:
         info_write_end(info);
         UnmapViewOfFile(info);
     }
+    if (progress_map)
+        bitsdo_progmap_close(progress_map);
     if (mapping)
         CloseHandle(mapping);
     if (ready)

@@ -28,6 +28,15 @@ BOOL bitsdo_host_object_name(const WCHAR *what, WCHAR *buf, size_t cap)
     return n > 0 && (size_t)n < cap;
 }
 
+BOOL bitsdo_host_progress_name(uint64_t generation, WCHAR *buf, size_t cap)
+{
+    WCHAR what[32];
+
+    swprintf(what, ARRAYSIZE(what), L"progress-%08lx%08lx", (unsigned long)(generation >> 32),
+             (unsigned long)(generation & 0xffffffffu));
+    return bitsdo_host_object_name(what, buf, cap);
+}
+
 BOOL bitsdo_host_info_read(const bitsdo_host_info *shared, bitsdo_host_info *copy)
 {
     int i;

@@ -60,6 +60,9 @@ _Static_assert(sizeof(bitsdo_host_info) == 40 + BITSDO_HOST_CLASSES * sizeof(bit
 #define BITSDO_HOST_NAME_INFO L"host-info"
 #define BITSDO_HOST_NAME_STOP L"host-stop"
 BOOL bitsdo_host_object_name(const WCHAR *what, WCHAR *buf, size_t cap);
+/* The progress mapping of host generation `generation` (src/core/progmap.h):
+ * "Local\bitsdo-<SID>-progress-<generation as 16 hex digits>". */
+BOOL bitsdo_host_progress_name(uint64_t generation, WCHAR *buf, size_t cap);
 
 /* Copies a consistent snapshot of the published info (seqlock read).
  * FALSE if it kept changing for too long (the copy is then unusable). */
@@ -70,6 +73,8 @@ BOOL bitsdo_host_info_read(const bitsdo_host_info *shared, bitsdo_host_info *cop
 DWORD bitsdo_host_run(const WCHAR *command_line);
 /* TRUE inside a running host: the public classes make real objects here. */
 BOOL bitsdo_host_mode(void);
+/* host.c: in host mode with a progress mapping, this host's generation. */
+BOOL bitsdo_host_progress(uint64_t *generation);
 
 /* connect.c: in a client process, the host's class object for a public
  * CLSID (IClassFactory, a proxy), starting the host if none runs. */

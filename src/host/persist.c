@@ -65,7 +65,8 @@ static void on_removed(bitsdo_job *job)
 
 static const bitsdo_engine_hooks persist_hooks = {on_changed, on_removed};
 
-static void write_job(bitsdo_job *job, ULONGLONG now)
+/* force: the last pass before the host stops writes new bytes at once. */
+static void write_job(bitsdo_job *job, ULONGLONG now, BOOL force)
 {
     bitsdo_store_section section;
     bitsdo_filetime modified;
@@ -79,7 +80,8 @@ static void write_job(bitsdo_job *job, ULONGLONG now)
     bitsdo_counters_read(&job->rec.counters, &progress);
     if (bitsdo_state_is_final(job->rec.state) ||
         (modified == job->persisted_modified &&
-         (progress.bytes_transferred == job->persisted_bytes || now - job->persisted_tick < PROGRESS_MS))) {
+         (progress.bytes_transferred == job->persisted_bytes ||
+          (!force && now - job->persisted_tick < PROGRESS_MS)))) {
         ReleaseSRWLockShared(&job->lock);
         return;
     }
@@ -104,7 +106,7 @@ static BOOL persisted_filter(bitsdo_job *job, void *ctx)
     return persisted(job);
 }
 
-static void pass(void)
+static void pass(BOOL force)
 {
     ULONGLONG now = GetTickCount64();
     bitsdo_job **jobs;
@@ -114,7 +116,7 @@ static void pass(void)
 
     if (SUCCEEDED(bitsdo_job_list(&jobs, &n, persisted_filter, NULL))) {
         for (i = 0; i < n; i++)
-            write_job(jobs[i], now);
+            write_job(jobs[i], now, force);
         bitsdo_job_list_free(jobs, n);
     }
     AcquireSRWLockExclusive(&gone_lock);
@@ -134,7 +136,7 @@ static DWORD WINAPI writer_main(void *arg)
     for (;;) {
         BOOL last = bitsdo__read_long(&stopping) != 0;
 
-        pass();
+        pass(last);
         if (last)
             return 0;
         WaitForSingleObject(wake, PROGRESS_MS);
@@ -225,7 +227,7 @@ void bitsdo_persist_stop(void)
         CloseHandle(thread);
         thread = NULL;
     } else {
-        pass();
+        pass(TRUE);
     }
     bitsdo_store_close(store);
     store = NULL;

@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "fetch.h"
 #include "names.h"
+#include "progmap.h"
 #include "sched.h"
 #include "transport_http.h"
 #include "wstr.h"
@@ -133,6 +134,7 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
     job->events = events;
     job->events_ctx = events_ctx;
     job->progress_interval_ms = BITSDO_PROGRESS_NOTIFY_MS;
+    job->progress_slot = BITSDO_PROGMAP_NO_SLOT;
     job->rec.type = type;
     job->rec.created = job->rec.modified = bitsdo_now();
     if (id)
@@ -148,6 +150,12 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
     if (!(job->wake = CreateEventW(NULL, FALSE, FALSE, NULL))) {
         hr = HRESULT_FROM_WIN32(GetLastError());
         goto fail;
+    }
+    /* Host mode: the job's slot is written before anyone can see the job. */
+    if ((job->progress_slot = bitsdo__publish_alloc()) != BITSDO_PROGMAP_NO_SLOT) {
+        AcquireSRWLockExclusive(&job->lock);
+        bitsdo_job_publish(job);
+        ReleaseSRWLockExclusive(&job->lock);
     }
 
     AcquireSRWLockExclusive(&list_lock);
@@ -176,6 +184,7 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
     return S_OK;
 
 fail:
+    bitsdo__publish_free(job->progress_slot);
     if (job->wake)
         CloseHandle(job->wake);
     bitsdo_job_rec_free(&job->rec);
@@ -207,6 +216,7 @@ HRESULT bitsdo_job_adopt(bitsdo_job_rec *rec, const bitsdo_job_events *events, v
         job->rec.state = BITSDO_STATE_QUEUED;
         ensure_worker(job);
     }
+    bitsdo_job_publish(job); /* the slot says what the stored job says */
     ReleaseSRWLockExclusive(&job->lock);
     *out = job;
     return S_OK;
@@ -223,6 +233,7 @@ void bitsdo_job_release(bitsdo_job *job)
 
     if (InterlockedDecrement(&job->refs))
         return;
+    bitsdo__publish_free(job->progress_slot);
     if (job->events && job->events->release)
         job->events->release(job);
     if (job->notify)
@@ -432,6 +443,7 @@ static void set_state(bitsdo_job *job, bitsdo_op op)
     ctx.files_transferred = p.files_transferred;
     bitsdo_state_apply(&job->rec.state, op, &ctx);
     bitsdo__job_touch(job);
+    bitsdo_job_publish(job);
 }
 
 static void mark_pending(bitsdo_job *job, LONG what)
@@ -461,6 +473,7 @@ void bitsdo__job_progress(bitsdo_job *job)
     ULONGLONG now = GetTickCount64();
     DWORD interval;
 
+    bitsdo__job_publish_progress(job);
     job->last_progress = now;
     impl->transient_since = 0;
     if (job->rec.state == BITSDO_STATE_CONNECTING) {
@@ -606,6 +619,7 @@ static BOOL worker_step(bitsdo_job *job)
     if (SUCCEEDED(hr)) {
         bitsdo_counters_file_done(&job->rec.counters, &job->rec.files[index]->counters);
         bitsdo__job_touch(job);
+        bitsdo_job_publish(job);
         ReleaseSRWLockExclusive(&job->lock);
         deliver(job, BITSDO_EVENT_FILE_DONE, index);
         return TRUE;
@@ -684,8 +698,10 @@ static HRESULT apply(bitsdo_job *job, bitsdo_op op)
     ctx.files_total = p.files_total;
     ctx.files_transferred = p.files_transferred;
     hr = bitsdo_state_apply(&job->rec.state, op, &ctx);
-    if (SUCCEEDED(hr))
+    if (SUCCEEDED(hr)) {
         bitsdo__job_touch(job);
+        bitsdo_job_publish(job);
+    }
     return hr;
 }
 
@@ -790,6 +806,7 @@ HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *l
     if (bitsdo_state_is_active(job->rec.state))
         ensure_worker(job);
 done:
+    bitsdo_job_publish(job);
     ReleaseSRWLockExclusive(&job->lock);
     ReleaseSRWLockExclusive(&job->op_lock);
     return hr;
@@ -858,6 +875,7 @@ HRESULT bitsdo_job_add_ranges(bitsdo_job *job, uint32_t index, const bitsdo_rang
     if (bitsdo_state_is_active(job->rec.state))
         ensure_worker(job);
 done:
+    bitsdo_job_publish(job);
     ReleaseSRWLockExclusive(&job->lock);
     ReleaseSRWLockExclusive(&job->op_lock);
     return hr;

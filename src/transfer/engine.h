@@ -45,6 +45,11 @@ typedef enum bitsdo_event {
 typedef struct bitsdo_job_events {
     BOOL (*deliver)(bitsdo_job *job, bitsdo_event event, uint32_t file);
     void (*release)(bitsdo_job *job);  /* the job is being freed */
+    /* Optional (host mode's progress mapping, publish.c): what the facade
+     * reports as the job's state and error, given the engine's (the
+     * defaults: the engine state as is, and the job's error in ERROR and
+     * TRANSIENT_ERROR, else 0). Called with the job's lock held. */
+    void (*public_state)(bitsdo_job *job, uint32_t *state, uint32_t *error);
 } bitsdo_job_events;
 
 /* What the HTTP transport saw of the final response (after redirects) of
@@ -98,6 +103,8 @@ struct bitsdo_job {
     bitsdo_filetime persisted_modified;
     uint64_t persisted_bytes;
     ULONGLONG persisted_tick;
+    uint32_t progress_slot;    /* its slot in the host's progress mapping, for
+                                * the job's whole life, or BITSDO_PROGMAP_NO_SLOT */
 };
 
 /* Creates a SUSPENDED job of the given type, owned by the calling thread's
@@ -196,6 +203,20 @@ void bitsdo__job_progress(bitsdo_job *job);
  * CoTaskMemAlloc'ed memory, or an empty string if none was seen (a file not
  * started yet, or not fetched over HTTP). */
 HRESULT bitsdo_job_file_headers(bitsdo_job *job, uint32_t index, LPWSTR *out);
+/* publish.c: host mode's progress mapping (src/core/progmap.h). The host
+ * turns it on once, before any job exists, with a zeroed, initialised
+ * view of BITSDO_PROGMAP_SLOTS slots that stays mapped until exit. */
+BOOL bitsdo_publish_start(void *view, uint32_t slot_count);
+BOOL bitsdo_publish_on(void);
+/* A free slot for a new job, or BITSDO_PROGMAP_NO_SLOT (off, or full). */
+uint32_t bitsdo__publish_alloc(void);
+void bitsdo__publish_free(uint32_t slot);
+/* Writes the job's state, error and counters into its slot (nothing
+ * without one). With the job's lock held exclusively: every caller that
+ * changes what the facade reports as the state calls it. */
+void bitsdo_job_publish(bitsdo_job *job);
+/* Writes only the counters (any thread, no lock needed). */
+void bitsdo__job_publish_progress(bitsdo_job *job);
 
 /* Current time as a FILETIME value. */
 bitsdo_filetime bitsdo_now(void);

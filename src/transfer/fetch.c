@@ -45,6 +45,7 @@ HRESULT bitsdo_fetch_restart(bitsdo_fetch *f)
         return hr;
     }
     bitsdo_counters_set_bytes(&f->job->rec.counters, &f->file->counters, 0);
+    bitsdo__job_publish_progress(f->job);
     f->offset = 0;
     return S_OK;
 }
@@ -59,12 +60,14 @@ HRESULT bitsdo_fetch_set_size(bitsdo_fetch *f, UINT64 size)
         return S_OK;
     if (known == BITSDO_SIZE_UNKNOWN && bitsdo__load64(&fc->bytes_transferred) <= size) {
         bitsdo_counters_set_size(&f->job->rec.counters, fc, size);
+        bitsdo__job_publish_progress(f->job);
         return S_OK;
     }
     /* The remote file is not the one we started with: start over. */
     if (FAILED(hr = bitsdo_fetch_restart(f)))
         return hr;
     bitsdo_counters_set_size(&f->job->rec.counters, fc, size);
+    bitsdo__job_publish_progress(f->job);
     return S_FALSE;
 }
 
@@ -261,6 +264,7 @@ static HRESULT open_temp(bitsdo_job *job, bitsdo_file_rec *file, BOOL in_place, 
         if (existing)
             file->remote_mtime = 0; /* the old partial data is gone */
         bitsdo_counters_set_bytes(&job->rec.counters, &file->counters, 0);
+        bitsdo__job_publish_progress(job);
     }
 
     /* Keep what is both on disk and counted; drop anything after it. */
@@ -280,6 +284,7 @@ static HRESULT open_temp(bitsdo_job *job, bitsdo_file_rec *file, BOOL in_place, 
     if ((uint64_t)size.QuadPart < counted) {
         counted = (uint64_t)size.QuadPart;
         bitsdo_counters_set_bytes(&job->rec.counters, &file->counters, counted);
+        bitsdo__job_publish_progress(job);
     }
     if (FAILED(hr = truncate_temp(h, counted))) {
         CloseHandle(h);
@@ -378,6 +383,7 @@ HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
         done = bitsdo__load64(&file->counters.bytes_transferred);
         if (total == BITSDO_SIZE_UNKNOWN) {
             bitsdo_counters_set_size(&job->rec.counters, &file->counters, done);
+            bitsdo__job_publish_progress(job);
         } else if (done != total) {
             hr = HRESULT_FROM_WIN32(ERROR_HANDLE_EOF);
             f.error_context = BG_ERROR_CONTEXT_REMOTE_FILE;

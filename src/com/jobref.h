@@ -1,0 +1,60 @@
+/* What a host job object writes in front of its standard marshaling when it
+ * marshals itself for another process (docs/hosting.md, section 5), and
+ * what the client object (job_client.c) reads back. Fixed-size and the same
+ * in both bitnesses: a 32-bit client reads what a 64-bit host wrote.
+ *
+ * marshal_host.c: the IMarshal the host's job objects embed. In host mode,
+ * for MSHCTX_LOCAL, with a slot for the job, it names CLSID_BitsdoJobClient
+ * as the unmarshal class and writes this header then the standard
+ * marshaling of the same object (CoGetStandardMarshal); in every other
+ * case every method is the standard marshaler's answer. */
+#ifndef BITSDO_COM_JOBREF_H
+#define BITSDO_COM_JOBREF_H
+
+#include "objects.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BITSDO_JOBREF_MAGIC   0x434a4442u /* "BDJC" */
+#define BITSDO_JOBREF_VERSION 1u
+
+/* Which facade an object is: what the client answers for it. */
+enum bitsdo_facade {
+    BITSDO_FACADE_BITS_JOB = 1,   /* IBackgroundCopyJob..Job5 and friends */
+    BITSDO_FACADE_DO_DOWNLOAD = 2 /* IDODownload */
+};
+
+typedef struct bitsdo_jobref {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t facade;     /* enum bitsdo_facade */
+    uint32_t slot;       /* in the progress mapping */
+    uint64_t generation; /* the host's: names the progress mapping */
+    uint32_t host_pid;
+    uint32_t reserved;
+    GUID job_id; /* what the slot must hold */
+    IID iid;     /* the interface marshaled after this header */
+} bitsdo_jobref;
+
+_Static_assert(offsetof(bitsdo_jobref, generation) == 16, "jobref layout");
+_Static_assert(offsetof(bitsdo_jobref, job_id) == 32, "jobref layout");
+_Static_assert(sizeof(bitsdo_jobref) == 64, "jobref layout");
+
+typedef struct bitsdo_marshal_host {
+    IMarshal IMarshal_iface;
+    IUnknown *outer; /* the object's IUnknown (not referenced) */
+    bitsdo_job *job; /* not referenced: the object holds it */
+    uint32_t facade;
+} bitsdo_marshal_host;
+
+void bitsdo_marshal_host_init(bitsdo_marshal_host *m, IUnknown *outer, bitsdo_job *job, uint32_t facade);
+/* Whether the object answers IMarshal at all: only in a host, for a job
+ * with a progress slot. Elsewhere (the private in-process classes) COM's
+ * standard marshaling applies untouched, as it did before the host. */
+BOOL bitsdo_marshal_host_wanted(const bitsdo_marshal_host *m);
+
+/* job_client.c: CLSID_BitsdoJobClient's constructor (the unmarshaler). */
+HRESULT bitsdo_job_client_create(REFIID riid, void **out);
+
+#endif

@@ -1,0 +1,199 @@
+/* IMarshal of the host's job objects (BITS job, DO download), embedded in
+ * them (jobref.h): custom marshaling to CLSID_BitsdoJobClient for another
+ * process of the machine, standard marshaling for everything else.
+ *
+ * Invariant: GetUnmarshalClass, GetMarshalSizeMax and MarshalInterface
+ * decide the same way for the same arguments (custom() below depends only
+ * on them and on state that does not change while the object lives: host
+ * mode, the host's generation, the job's slot). Wine asks our IMarshal for
+ * every destination, in-process ones included (the GIT, cross-apartment
+ * streams), so "standard" must be a complete standard marshaling: we hand
+ * the call to CoGetStandardMarshal's marshaler of the same object, never
+ * to CoMarshalInterface (which would ask us again). The custom data is the
+ * header followed by that same standard marshaling: the client unmarshals
+ * it into a real proxy, and releasing the data releases that. */
+#include "jobref.h"
+#include "hostinfo.h"
+#include "progmap.h"
+
+static bitsdo_marshal_host *impl_from_IMarshal(IMarshal *iface)
+{
+    return CONTAINING_RECORD(iface, bitsdo_marshal_host, IMarshal_iface);
+}
+
+static HRESULT WINAPI mh_QueryInterface(IMarshal *iface, REFIID riid, void **out)
+{
+    return IUnknown_QueryInterface(impl_from_IMarshal(iface)->outer, riid, out);
+}
+
+static ULONG WINAPI mh_AddRef(IMarshal *iface)
+{
+    return IUnknown_AddRef(impl_from_IMarshal(iface)->outer);
+}
+
+static ULONG WINAPI mh_Release(IMarshal *iface)
+{
+    return IUnknown_Release(impl_from_IMarshal(iface)->outer);
+}
+
+BOOL bitsdo_marshal_host_wanted(const bitsdo_marshal_host *m)
+{
+    uint64_t generation;
+
+    return m->job->progress_slot != BITSDO_PROGMAP_NO_SLOT && bitsdo_host_progress(&generation);
+}
+
+/* Custom marshaling applies: fills the header if ref is not NULL. */
+static BOOL custom(bitsdo_marshal_host *m, REFIID riid, DWORD dest, bitsdo_jobref *ref)
+{
+    uint64_t generation;
+
+    if (dest != MSHCTX_LOCAL || m->job->progress_slot == BITSDO_PROGMAP_NO_SLOT ||
+        !bitsdo_host_progress(&generation))
+        return FALSE;
+    if (ref) {
+        memset(ref, 0, sizeof(*ref));
+        ref->magic = BITSDO_JOBREF_MAGIC;
+        ref->version = BITSDO_JOBREF_VERSION;
+        ref->facade = m->facade;
+        ref->slot = m->job->progress_slot;
+        ref->generation = generation;
+        ref->host_pid = GetCurrentProcessId();
+        memcpy(&ref->job_id, m->job->rec.id, sizeof(ref->job_id));
+        ref->iid = *riid;
+    }
+    return TRUE;
+}
+
+static HRESULT standard(bitsdo_marshal_host *m, REFIID riid, DWORD dest, void *dest_ctx, DWORD flags,
+                        IMarshal **out)
+{
+    return CoGetStandardMarshal(riid, m->outer, dest, dest_ctx, flags, out);
+}
+
+static HRESULT WINAPI mh_GetUnmarshalClass(IMarshal *iface, REFIID riid, void *pv, DWORD dest, void *dest_ctx,
+                                           DWORD flags, CLSID *clsid)
+{
+    bitsdo_marshal_host *m = impl_from_IMarshal(iface);
+    IMarshal *std;
+    HRESULT hr;
+
+    if (!clsid)
+        return E_POINTER;
+    if (custom(m, riid, dest, NULL)) {
+        *clsid = CLSID_BitsdoJobClient;
+        return S_OK;
+    }
+    if (FAILED(hr = standard(m, riid, dest, dest_ctx, flags, &std)))
+        return hr;
+    hr = IMarshal_GetUnmarshalClass(std, riid, pv, dest, dest_ctx, flags, clsid);
+    IMarshal_Release(std);
+    return hr;
+}
+
+static HRESULT WINAPI mh_GetMarshalSizeMax(IMarshal *iface, REFIID riid, void *pv, DWORD dest, void *dest_ctx,
+                                           DWORD flags, DWORD *size)
+{
+    bitsdo_marshal_host *m = impl_from_IMarshal(iface);
+    IMarshal *std;
+    HRESULT hr;
+
+    if (!size)
+        return E_POINTER;
+    if (FAILED(hr = standard(m, riid, dest, dest_ctx, flags, &std)))
+        return hr;
+    hr = IMarshal_GetMarshalSizeMax(std, riid, pv, dest, dest_ctx, flags, size);
+    IMarshal_Release(std);
+    /* Our header, then a whole standard OBJREF, whose own header the
+     * standard marshaler's figure may leave out: room for it too. */
+    if (SUCCEEDED(hr) && custom(m, riid, dest, NULL))
+        *size += sizeof(bitsdo_jobref) + 1024;
+    return hr;
+}
+
+static HRESULT WINAPI mh_MarshalInterface(IMarshal *iface, IStream *stream, REFIID riid, void *pv, DWORD dest,
+                                          void *dest_ctx, DWORD flags)
+{
+    bitsdo_marshal_host *m = impl_from_IMarshal(iface);
+    bitsdo_jobref ref;
+    IMarshal *std;
+    HRESULT hr;
+
+    if (!stream)
+        return E_INVALIDARG;
+    if (custom(m, riid, dest, &ref)) {
+        ULONG written = 0;
+
+        if (FAILED(hr = IStream_Write(stream, &ref, sizeof(ref), &written)))
+            return hr;
+        if (written != sizeof(ref))
+            return STG_E_MEDIUMFULL;
+    }
+    if (FAILED(hr = standard(m, riid, dest, dest_ctx, flags, &std)))
+        return hr;
+    hr = IMarshal_MarshalInterface(std, stream, riid, pv, dest, dest_ctx, flags);
+    IMarshal_Release(std);
+    return hr;
+}
+
+/* The rest is asked of the unmarshal class, which for custom marshaling is
+ * CLSID_BitsdoJobClient and otherwise the standard marshaler; should
+ * someone ask this object anyway, the standard marshaler answers. */
+static HRESULT WINAPI mh_UnmarshalInterface(IMarshal *iface, IStream *stream, REFIID riid, void **out)
+{
+    bitsdo_marshal_host *m = impl_from_IMarshal(iface);
+    IMarshal *std;
+    HRESULT hr;
+
+    if (FAILED(hr = standard(m, riid, MSHCTX_INPROC, NULL, MSHLFLAGS_NORMAL, &std)))
+        return hr;
+    hr = IMarshal_UnmarshalInterface(std, stream, riid, out);
+    IMarshal_Release(std);
+    return hr;
+}
+
+static HRESULT WINAPI mh_ReleaseMarshalData(IMarshal *iface, IStream *stream)
+{
+    bitsdo_marshal_host *m = impl_from_IMarshal(iface);
+    IMarshal *std;
+    HRESULT hr;
+
+    if (FAILED(hr = standard(m, &IID_IUnknown, MSHCTX_INPROC, NULL, MSHLFLAGS_NORMAL, &std)))
+        return hr;
+    hr = IMarshal_ReleaseMarshalData(std, stream);
+    IMarshal_Release(std);
+    return hr;
+}
+
+static HRESULT WINAPI mh_DisconnectObject(IMarshal *iface, DWORD reserved)
+{
+    bitsdo_marshal_host *m = impl_from_IMarshal(iface);
+    IMarshal *std;
+    HRESULT hr;
+
+    if (FAILED(hr = standard(m, &IID_IUnknown, MSHCTX_INPROC, NULL, MSHLFLAGS_NORMAL, &std)))
+        return hr;
+    hr = IMarshal_DisconnectObject(std, reserved);
+    IMarshal_Release(std);
+    return hr;
+}
+
+static const IMarshalVtbl marshal_host_vtbl = {
+    mh_QueryInterface,
+    mh_AddRef,
+    mh_Release,
+    mh_GetUnmarshalClass,
+    mh_GetMarshalSizeMax,
+    mh_MarshalInterface,
+    mh_UnmarshalInterface,
+    mh_ReleaseMarshalData,
+    mh_DisconnectObject,
+};
+
+void bitsdo_marshal_host_init(bitsdo_marshal_host *m, IUnknown *outer, bitsdo_job *job, uint32_t facade)
+{
+    m->IMarshal_iface.lpVtbl = &marshal_host_vtbl;
+    m->outer = outer;
+    m->job = job;
+    m->facade = facade;
+}
