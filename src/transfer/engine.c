@@ -35,6 +35,8 @@ typedef struct bitsdo_job_impl {
     ULONGLONG transient_since;  /* tick of the first transient error, 0 if none */
     ULONGLONG next_progress;    /* tick before which progress is not notified */
     BOOL closing;               /* Complete is moving files: the worker must stop */
+    volatile LONG delivering;   /* the worker is waiting for a listener's answer */
+    volatile LONG in_fetch;     /* the worker is inside a transfer (files open) */
 } bitsdo_job_impl;
 
 static SRWLOCK list_lock = SRWLOCK_INIT;
@@ -171,7 +173,7 @@ void bitsdo_job_release(bitsdo_job *job)
     if (job->events && job->events->release)
         job->events->release(job);
     if (job->notify)
-        IUnknown_Release(job->notify);
+        bitsdo_callback_ref_release(job->notify);
     if (job->worker)
         CloseHandle(job->worker);
     CloseHandle(job->wake);
@@ -289,9 +291,18 @@ static void ensure_worker(bitsdo_job *job)
 
 static BOOL deliver(bitsdo_job *job, bitsdo_event event, uint32_t file)
 {
+    bitsdo_job_impl *impl = impl_from_job(job);
+    BOOL done;
+
     if (!job->events || !job->events->deliver)
         return TRUE;
-    return job->events->deliver(job, event, file);
+    /* Listeners are called on other threads now (callback_ref.h): while the
+     * worker waits for one, a caller that came from inside the callback
+     * must not wait for the worker (wait_worker_idle). */
+    InterlockedIncrement(&impl->delivering);
+    done = job->events->deliver(job, event, file);
+    InterlockedDecrement(&impl->delivering);
+    return done;
 }
 
 static void set_state(bitsdo_job *job, bitsdo_op op)
@@ -466,7 +477,9 @@ static BOOL worker_step(bitsdo_job *job)
         ReleaseSRWLockExclusive(&job->lock);
     }
 
+    InterlockedExchange(&impl->in_fetch, 1);
     hr = bitsdo_fetch_file(job, index, gen, &context, &transient);
+    InterlockedExchange(&impl->in_fetch, 0);
 
     AcquireSRWLockExclusive(&job->lock);
     if (job->run_gen != gen || !bitsdo_state_is_active(job->rec.state)) {
@@ -516,13 +529,30 @@ static DWORD WINAPI worker_main(void *arg)
     return 0;
 }
 
+/* Whether the worker is blocked in a listener's call that the current
+ * thread may be serving. The listener runs in the client's apartment: on a
+ * caller thread (MTA client), on the client's STA thread, or, for the job
+ * views an STA client calls back through, on one of COM's threads. Outside
+ * a transfer the worker holds no file, so nobody need wait for it; inside
+ * one (progress events) only a caller thread is known to be the listener. */
+static BOOL worker_in_callback(bitsdo_job *job)
+{
+    bitsdo_job_impl *impl = impl_from_job(job);
+
+    if (!bitsdo__read_long(&impl->delivering))
+        return FALSE;
+    return !bitsdo__read_long(&impl->in_fetch) || bitsdo_callback_on_caller_thread();
+}
+
 /* Waits (bounded, without locks) until the worker has let go of the job's
  * files. A worker calling us from its own callback is not waited for: it is
- * not inside a transfer then. */
+ * not inside a transfer then, or it is blocked until the callback returns. */
 static void wait_worker_idle(bitsdo_job *job)
 {
     HANDLE thread = NULL;
 
+    if (worker_in_callback(job))
+        return;
     AcquireSRWLockShared(&job->lock);
     if (impl_from_job(job)->worker_running && job->worker_tid != GetCurrentThreadId())
         DuplicateHandle(GetCurrentProcess(), job->worker, GetCurrentProcess(), &thread, 0,
@@ -913,30 +943,46 @@ void bitsdo_job_modify_end(bitsdo_job *job, BOOL changed)
     ReleaseSRWLockExclusive(&job->lock);
 }
 
-void bitsdo_job_set_notify(bitsdo_job *job, IUnknown *notify)
+HRESULT bitsdo_job_set_notify(bitsdo_job *job, IUnknown *notify, REFIID iid)
 {
-    IUnknown *old;
+    bitsdo_callback_ref *ref = NULL, *old;
+    HRESULT hr;
 
-    if (notify)
-        IUnknown_AddRef(notify);
+    /* Registered here, on the client's thread, in the client's apartment. */
+    if (notify && FAILED(hr = bitsdo_callback_ref_create(notify, iid, &ref)))
+        return hr;
     AcquireSRWLockExclusive(&job->lock);
     old = job->notify;
-    job->notify = notify;
+    job->notify = ref;
     SetEvent(job->wake);
     ReleaseSRWLockExclusive(&job->lock);
     if (old)
-        IUnknown_Release(old);
+        bitsdo_callback_ref_release(old);
+    return S_OK;
 }
 
-IUnknown *bitsdo_job_get_notify(bitsdo_job *job)
+bitsdo_callback_ref *bitsdo_job_get_notify(bitsdo_job *job)
 {
-    IUnknown *notify;
+    bitsdo_callback_ref *ref;
 
     AcquireSRWLockShared(&job->lock);
-    if ((notify = job->notify))
-        IUnknown_AddRef(notify);
+    if ((ref = job->notify))
+        bitsdo_callback_ref_addref(ref);
     ReleaseSRWLockShared(&job->lock);
-    return notify;
+    return ref;
+}
+
+HRESULT bitsdo_job_get_notify_interface(bitsdo_job *job, REFIID iid, void **out)
+{
+    bitsdo_callback_ref *ref = bitsdo_job_get_notify(job);
+    HRESULT hr;
+
+    *out = NULL;
+    if (!ref)
+        return S_OK;
+    hr = bitsdo_callback_ref_get(ref, iid, out);
+    bitsdo_callback_ref_release(ref);
+    return hr;
 }
 
 void bitsdo_job_wake(bitsdo_job *job)
