@@ -218,7 +218,7 @@ static BOOL do_deliver(bitsdo_job *job, bitsdo_event event, uint32_t file)
         SUCCEEDED(bitsdo_dodownload_create(job, &IID_IDODownload, (void **)&dc->view))) {
         dc->status = status;
         /* In the listener's apartment, bounded (callback_ref.h). */
-        bitsdo_callback_call(listener, &IID_IDODownloadStatusCallback, do_call_run, dc, do_call_free);
+        bitsdo_callback_call(listener, job, &IID_IDODownloadStatusCallback, do_call_run, dc, do_call_free);
     } else {
         free(dc);
     }

@@ -355,7 +355,8 @@ static HRESULT qm_call_listener(bitsdo_job *job, BOOL with_job, qm_call *call)
         return hr;
     }
     if (SUCCEEDED(hr = qm_views(job, with_job, &call->group, &call->job1)))
-        hr = bitsdo_callback_call(listener, &IID_IBackgroundCopyCallback1, qm_call_run, call, qm_call_free);
+        hr = bitsdo_callback_call(listener, job, &IID_IBackgroundCopyCallback1, qm_call_run, call,
+                                  qm_call_free);
     else
         free(call);
     bitsdo_callback_ref_release(listener);

@@ -92,7 +92,7 @@ static HRESULT bits_call_listener(bitsdo_job *job, bitsdo_callback_ref *listener
         bits_call_free(call);
         return hr;
     }
-    return bitsdo_callback_call(listener, iid, bits_call_run, call, bits_call_free);
+    return bitsdo_callback_call(listener, job, iid, bits_call_run, call, bits_call_free);
 }
 
 static BOOL bits_deliver(bitsdo_job *job, bitsdo_event event, uint32_t index)

@@ -33,7 +33,8 @@ typedef struct bitsdo_call {
     bitsdo_callback_fn fn;
     void *arg;
     void (*free_arg)(void *arg);
-    HRESULT hr;   /* fn's result, written before state becomes DONE */
+    void *owner;  /* whose event this is (the job), for bitsdo_callback_serving */
+    HRESULT hr;   /* fn's result, written before `done` is set */
     HANDLE done;  /* manual-reset: the call is over */
     struct bitsdo_call *next;
 } bitsdo_call;
@@ -173,7 +174,9 @@ HRESULT bitsdo_callback_ref_get(bitsdo_callback_ref *ref, REFIID iid, void **out
 /* --- caller threads -------------------------------------------------------- */
 
 typedef struct pool_thread {
-    DWORD tid;
+    GUID cid;     /* its COM logical thread id (causality), which the calls it
+                   * makes carry into the client's apartment and back */
+    void *owner;  /* the owner of the call it is making, or NULL */
     struct pool_thread *next;
 } pool_thread;
 
@@ -189,25 +192,38 @@ static void call_release(bitsdo_call *call)
     if (InterlockedDecrement(&call->refs))
         return;
     CloseHandle(call->done);
-    bitsdo_callback_ref_release(call->ref);
+    if (call->ref)
+        bitsdo_callback_ref_release(call->ref);
     free(call);
 }
 
-/* On a caller thread: makes the call unless the waiter gave up first. */
-static void call_run(bitsdo_call *call)
+static void set_owner(pool_thread *self, void *owner)
+{
+    AcquireSRWLockExclusive(&pool_lock);
+    self->owner = owner;
+    ReleaseSRWLockExclusive(&pool_lock);
+}
+
+/* On a caller thread: makes the call unless the waiter gave up first. By
+ * the time `done` is set, everything the call held of the client (the
+ * interface, the views, the holder itself if it was the last reference)
+ * has been let go, so a waiter that goes on sees the call wholly over. */
+static void call_run(bitsdo_call *call, pool_thread *self)
 {
     bitsdo_callback_ref *ref = call->ref;
     IUnknown *itf;
     HRESULT hr;
+    BOOL ran = FALSE;
 
     if (InterlockedCompareExchange(&call->state, CALL_RUNNING, CALL_PENDING) == CALL_PENDING) {
+        set_owner(self, call->owner);
         if (SUCCEEDED(hr = bitsdo_callback_ref_get(ref, &call->iid, (void **)&itf))) {
             hr = call->fn(itf, call->arg);
             IUnknown_Release(itf);
         }
+        set_owner(self, NULL);
         call->hr = hr;
-        InterlockedCompareExchange(&call->state, CALL_DONE, CALL_RUNNING);
-        SetEvent(call->done);
+        ran = TRUE;
     }
     call->free_arg(call->arg);
     AcquireSRWLockExclusive(&ref->lock);
@@ -216,6 +232,11 @@ static void call_run(bitsdo_call *call)
         SetEvent(ref->idle);
     }
     ReleaseSRWLockExclusive(&ref->lock);
+    call->ref = NULL;
+    bitsdo_callback_ref_release(ref);
+    if (ran)
+        InterlockedCompareExchange(&call->state, CALL_DONE, CALL_RUNNING);
+    SetEvent(call->done);
     call_release(call);
 }
 
@@ -230,7 +251,9 @@ static DWORD WINAPI caller_main(void *arg)
     /* Keep the DLL loaded until this thread is out of its code. */
     GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, (LPCWSTR)(void *)caller_main, &module);
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    self.tid = GetCurrentThreadId();
+    if (FAILED(CoGetCurrentLogicalThreadId(&self.cid)))
+        memset(&self.cid, 0, sizeof(self.cid));
+    self.owner = NULL;
     AcquireSRWLockExclusive(&pool_lock);
     self.next = threads;
     threads = &self;
@@ -247,7 +270,7 @@ static DWORD WINAPI caller_main(void *arg)
             queue_tail = NULL;
         queued--;
         ReleaseSRWLockExclusive(&pool_lock);
-        call_run(call);
+        call_run(call, &self);
         AcquireSRWLockExclusive(&pool_lock);
     }
 done:
@@ -291,15 +314,17 @@ static BOOL pool_post(bitsdo_call *call)
     return TRUE;
 }
 
-BOOL bitsdo_callback_on_caller_thread(void)
+BOOL bitsdo_callback_serving(void *owner)
 {
-    DWORD tid = GetCurrentThreadId();
     pool_thread *t;
     BOOL found = FALSE;
+    GUID cid;
 
+    if (!owner || FAILED(CoGetCurrentLogicalThreadId(&cid)) || IsEqualGUID(&cid, &GUID_NULL))
+        return FALSE;
     AcquireSRWLockShared(&pool_lock);
     for (t = threads; t && !found; t = t->next)
-        found = t->tid == tid;
+        found = t->owner == owner && IsEqualGUID(&t->cid, &cid);
     ReleaseSRWLockShared(&pool_lock);
     return found;
 }
@@ -338,8 +363,8 @@ static DWORD ms_left(ULONGLONG deadline)
     return now < deadline ? (DWORD)(deadline - now) : 0;
 }
 
-HRESULT bitsdo_callback_call(bitsdo_callback_ref *ref, REFIID iid, bitsdo_callback_fn fn, void *arg,
-                             void (*free_arg)(void *arg))
+HRESULT bitsdo_callback_call(bitsdo_callback_ref *ref, void *owner, REFIID iid, bitsdo_callback_fn fn,
+                             void *arg, void (*free_arg)(void *arg))
 {
     ULONGLONG deadline = GetTickCount64() + call_timeout_ms();
     bitsdo_call *call;
@@ -359,6 +384,7 @@ HRESULT bitsdo_callback_call(bitsdo_callback_ref *ref, REFIID iid, bitsdo_callba
     call->fn = fn;
     call->arg = arg;
     call->free_arg = free_arg;
+    call->owner = owner;
 
     /* One call at a time per holder: the client hears of events in order,
      * and a client that does not answer holds up one thread only. */
@@ -392,7 +418,7 @@ HRESULT bitsdo_callback_call(bitsdo_callback_ref *ref, REFIID iid, bitsdo_callba
                InterlockedCompareExchange(&call->state, CALL_ABANDONED, CALL_RUNNING) == CALL_RUNNING) {
         hr = RPC_E_TIMEOUT; /* the caller thread stays with it; nobody waits */
     } else {
-        hr = call->hr; /* it ended just now */
+        hr = call->hr; /* it ended just now (hr is written before DONE) */
     }
     call_release(call);
     return hr;

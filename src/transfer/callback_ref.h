@@ -59,15 +59,19 @@ typedef HRESULT (*bitsdo_callback_fn)(IUnknown *iface, void *arg);
 /* Calls fn(interface iid, arg) on a caller thread and waits for it, bounded.
  * `arg` belongs to the call from here on: free_arg(arg) is called once the
  * call is over (perhaps later than the return, on another thread), also when
- * the call is not made. Returns fn's result; E_NOINTERFACE when the object
- * lacks `iid`; RPC_E_TIMEOUT when the call did not end in time or an earlier
- * call is still stuck; COM's error when the apartment is gone.
- * `delivering`, if not NULL, is set to 1 while we wait (the engine uses it to
- * know that its worker is blocked in a callback). */
-HRESULT bitsdo_callback_call(bitsdo_callback_ref *ref, REFIID iid, bitsdo_callback_fn fn, void *arg,
-                             void (*free_arg)(void *arg));
+ * the call is not made. When the call ended in time, everything it held of
+ * the client is let go before this returns. Returns fn's result;
+ * E_NOINTERFACE when the object lacks `iid`; RPC_E_TIMEOUT when the call
+ * did not end in time or an earlier call is still stuck; COM's error when
+ * the apartment is gone. `owner` (the job) is for bitsdo_callback_serving. */
+HRESULT bitsdo_callback_call(bitsdo_callback_ref *ref, void *owner, REFIID iid, bitsdo_callback_fn fn,
+                             void *arg, void (*free_arg)(void *arg));
 
-/* TRUE on a caller thread (client code an MTA client runs from a callback). */
-BOOL bitsdo_callback_on_caller_thread(void);
+/* TRUE when the calling thread is running on behalf of a call for `owner`
+ * now under way: the caller thread itself (an MTA client's code), or a
+ * thread serving a COM call made from inside it (the STA client's thread,
+ * or the thread on which an STA client's call back into us runs), as COM's
+ * logical thread id (CoGetCurrentLogicalThreadId) follows the call. */
+BOOL bitsdo_callback_serving(void *owner);
 
 #endif

@@ -36,7 +36,6 @@ typedef struct bitsdo_job_impl {
     ULONGLONG next_progress;    /* tick before which progress is not notified */
     BOOL closing;               /* Complete is moving files: the worker must stop */
     volatile LONG delivering;   /* the worker is waiting for a listener's answer */
-    volatile LONG in_fetch;     /* the worker is inside a transfer (files open) */
 } bitsdo_job_impl;
 
 static SRWLOCK list_lock = SRWLOCK_INIT;
@@ -477,9 +476,7 @@ static BOOL worker_step(bitsdo_job *job)
         ReleaseSRWLockExclusive(&job->lock);
     }
 
-    InterlockedExchange(&impl->in_fetch, 1);
     hr = bitsdo_fetch_file(job, index, gen, &context, &transient);
-    InterlockedExchange(&impl->in_fetch, 0);
 
     AcquireSRWLockExclusive(&job->lock);
     if (job->run_gen != gen || !bitsdo_state_is_active(job->rec.state)) {
@@ -529,29 +526,18 @@ static DWORD WINAPI worker_main(void *arg)
     return 0;
 }
 
-/* Whether the worker is blocked in a listener's call that the current
- * thread may be serving. The listener runs in the client's apartment: on a
- * caller thread (MTA client), on the client's STA thread, or, for the job
- * views an STA client calls back through, on one of COM's threads. Outside
- * a transfer the worker holds no file, so nobody need wait for it; inside
- * one (progress events) only a caller thread is known to be the listener. */
-static BOOL worker_in_callback(bitsdo_job *job)
-{
-    bitsdo_job_impl *impl = impl_from_job(job);
-
-    if (!bitsdo__read_long(&impl->delivering))
-        return FALSE;
-    return !bitsdo__read_long(&impl->in_fetch) || bitsdo_callback_on_caller_thread();
-}
-
 /* Waits (bounded, without locks) until the worker has let go of the job's
- * files. A worker calling us from its own callback is not waited for: it is
- * not inside a transfer then, or it is blocked until the callback returns. */
+ * files. A caller from inside the job's own callback is not waited for: the
+ * worker is blocked until that callback returns. The callback runs in the
+ * client's apartment, not on the worker (callback_ref.h): on a caller
+ * thread, on the client's STA thread, or, when an STA client calls back
+ * through the job view it was given, on a COM thread of ours; COM's logical
+ * thread id follows the call, which is how bitsdo_callback_serving knows. */
 static void wait_worker_idle(bitsdo_job *job)
 {
     HANDLE thread = NULL;
 
-    if (worker_in_callback(job))
+    if (bitsdo__read_long(&impl_from_job(job)->delivering) && bitsdo_callback_serving(job))
         return;
     AcquireSRWLockShared(&job->lock);
     if (impl_from_job(job)->worker_running && job->worker_tid != GetCurrentThreadId())
