@@ -40,9 +40,11 @@ typedef enum bitsdo_event {
 
 /* The facade that owns a job's notifications implements these. They run on
  * the job's worker thread (or the caller's thread for MODIFIED), with no
- * engine lock held. `deliver` returns TRUE when the event was delivered or
- * needs no delivery, FALSE to have the engine call it again for the same
- * event after the job's retry delay (as BITS retries failed callbacks). */
+ * engine lock held. They reach the client through bitsdo_callback_call
+ * (callback_ref.h): in the client's apartment, bounded. `deliver` returns
+ * TRUE when the event was delivered or needs no delivery, FALSE to have the
+ * engine call it again for the same event after the job's retry delay (as
+ * BITS retries failed callbacks; a call that timed out counts as failed). */
 typedef struct bitsdo_job_events {
     BOOL (*deliver)(bitsdo_job *job, bitsdo_event event, uint32_t file);
     void (*release)(bitsdo_job *job);  /* the job is being freed */
