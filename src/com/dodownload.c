@@ -150,14 +150,36 @@ static void read_status(bitsdo_job *job, DO_DOWNLOAD_STATUS *status)
 
 /* --- engine events ---------------------------------------------------------- */
 
+/* One OnStatusChange, made on a caller thread: the view and the status it
+ * reports, freed once the call is over. */
+typedef struct do_call {
+    IDODownload *view;
+    DO_DOWNLOAD_STATUS status;
+} do_call;
+
+static HRESULT do_call_run(IUnknown *iface, void *arg)
+{
+    do_call *call = arg;
+
+    return IDODownloadStatusCallback_OnStatusChange((IDODownloadStatusCallback *)iface, call->view,
+                                                    &call->status);
+}
+
+static void do_call_free(void *arg)
+{
+    do_call *call = arg;
+
+    IDODownload_Release(call->view);
+    free(call);
+}
+
 /* Runs on the worker thread, no engine lock held. State changes always
  * reach the callback; progress only as CallbackFreqPercent/Seconds allow. */
 static BOOL do_deliver(bitsdo_job *job, bitsdo_event event, uint32_t file)
 {
     bitsdo_do_ctx *ctx = ctx_of(job);
-    IDODownloadStatusCallback *callback = NULL;
-    IUnknown *notify;
-    IDODownload *view;
+    bitsdo_callback_ref *listener;
+    do_call *dc;
     DO_DOWNLOAD_STATUS status;
     ULONGLONG now = GetTickCount64();
     BOOL call = FALSE;
@@ -195,16 +217,17 @@ static BOOL do_deliver(bitsdo_job *job, bitsdo_event event, uint32_t file)
     if (!call)
         return TRUE;
 
-    if (!(notify = bitsdo_job_get_notify(job)))
+    if (!(listener = bitsdo_job_get_notify(job)))
         return TRUE;
-    if (SUCCEEDED(IUnknown_QueryInterface(notify, &IID_IDODownloadStatusCallback, (void **)&callback))) {
-        if (SUCCEEDED(bitsdo_dodownload_create(job, &IID_IDODownload, (void **)&view))) {
-            IDODownloadStatusCallback_OnStatusChange(callback, view, &status);
-            IDODownload_Release(view);
-        }
-        IDODownloadStatusCallback_Release(callback);
+    if ((dc = malloc(sizeof(*dc))) &&
+        SUCCEEDED(bitsdo_dodownload_create(job, &IID_IDODownload, (void **)&dc->view))) {
+        dc->status = status;
+        /* In the listener's apartment, bounded (callback_ref.h). */
+        bitsdo_callback_call(listener, job, &IID_IDODownloadStatusCallback, do_call_run, dc, do_call_free);
+    } else {
+        free(dc);
     }
-    IUnknown_Release(notify);
+    bitsdo_callback_ref_release(listener);
     return TRUE; /* DO does not retry status callbacks */
 }
 
@@ -555,7 +578,7 @@ static HRESULT do_abort(bitsdo_job *job)
     SetEvent(ctx->changed);
     /* The download is over: let go of the caller's callback (it may hold us)
      * and stream (the worker is idle: cancelling waited for it). */
-    bitsdo_job_set_notify(job, NULL);
+    bitsdo_job_set_notify(job, NULL, &IID_IDODownloadStatusCallback);
     drop_stream(job);
     return hr == BITSDO_BG_S_UNABLE_TO_DELETE_FILES ? hr : S_OK;
 }
@@ -774,7 +797,7 @@ static HRESULT WINAPI dodownload_Finalize(IDODownload *iface)
     bitsdo_job_publish(job);
     ReleaseSRWLockExclusive(&job->lock);
     SetEvent(ctx->changed);
-    bitsdo_job_set_notify(job, NULL);
+    bitsdo_job_set_notify(job, NULL, &IID_IDODownloadStatusCallback);
     /* A stream download: the bytes are in the stream; the engine's file was
      * just moved to stream_path in %TEMP%, which goes now. */
     drop_stream(job);
@@ -839,7 +862,10 @@ static HRESULT WINAPI dodownload_GetProperty(IDODownload *iface, DODownloadPrope
         ReleaseSRWLockShared(&job->lock);
         return hr;
     case DODownloadProperty_CallbackInterface: {
-        IUnknown *notify = bitsdo_job_get_notify(job);
+        IUnknown *notify;
+        if (FAILED(hr = bitsdo_job_get_notify_interface(job, &IID_IDODownloadStatusCallback,
+                                                        (void **)&notify)))
+            return hr;
         if (!notify)
             return E_NOT_SET;
         V_VT(out) = VT_UNKNOWN;
@@ -1141,8 +1167,7 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
         if (FAILED(hr = bitsdo_job_modify_begin(job)))
             return BITSDO_DO_E_INVALID_STATE;
         bitsdo_job_modify_end(job, FALSE);
-        bitsdo_job_set_notify(job, V_UNKNOWN(value));
-        return S_OK;
+        return bitsdo_job_set_notify(job, V_UNKNOWN(value), &IID_IDODownloadStatusCallback);
     }
 
     if (FAILED(bitsdo_job_modify_begin(job))) {

@@ -47,7 +47,7 @@ static void qm_release(bitsdo_job *job)
     if (!g)
         return;
     if (g->callback)
-        IBackgroundCopyCallback1_Release(g->callback);
+        bitsdo_callback_ref_release(g->callback);
     if (g->wake)
         CloseHandle(g->wake);
     free(g->size_hints);
@@ -259,24 +259,23 @@ void bitsdo_qm_error_info(bitsdo_job *job, DWORD *win32, DWORD *transport, DWORD
 
 /* --- notifications --------------------------------------------------------- */
 
-/* The listener: the pointer from SetNotificationPointer, else a new object
- * of GROUPPROP_NOTIFYCLSID (created in this process, as QMGR does). S_OK
- * with *out NULL when there is none. */
-static HRESULT qm_listener(bitsdo_qm_group *g, IBackgroundCopyCallback1 **out)
+/* The listener: the one from SetNotificationPointer, else one that makes a
+ * new object of GROUPPROP_NOTIFYCLSID for each call (in this process, as
+ * QMGR does). S_OK with *out NULL when there is none. */
+static HRESULT qm_listener(bitsdo_qm_group *g, bitsdo_callback_ref **out)
 {
     CLSID clsid;
     BOOL has_clsid;
 
     AcquireSRWLockShared(&g->lock);
     if ((*out = g->callback))
-        IBackgroundCopyCallback1_AddRef(*out);
+        bitsdo_callback_ref_addref(*out);
     has_clsid = g->has_notify_clsid;
     clsid = g->notify_clsid;
     ReleaseSRWLockShared(&g->lock);
     if (*out || !has_clsid)
         return S_OK;
-    return CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
-                            &IID_IBackgroundCopyCallback1, (void **)out);
+    return bitsdo_callback_ref_create_clsid(&clsid, &IID_IBackgroundCopyCallback1, out);
 }
 
 static DWORD qm_flags(bitsdo_qm_group *g)
@@ -310,46 +309,90 @@ static HRESULT qm_views(bitsdo_job *job, BOOL with_job, IBackgroundCopyGroup **g
     return S_OK;
 }
 
-/* Calls OnStatus; S_OK also when there is no listener. */
+/* One call to the listener, made in its apartment on a caller thread
+ * (callback_ref.h): the views and values, released once the call is over. */
+typedef struct qm_call {
+    BOOL progress;              /* OnProgress(Ex), else OnStatus */
+    IBackgroundCopyGroup *group;
+    IBackgroundCopyJob1 *job1;
+    DWORD file, status, retries, win32, transport; /* OnStatus */
+    DWORD flags, type, value;                       /* OnProgress */
+} qm_call;
+
+static void qm_call_free(void *arg)
+{
+    qm_call *call = arg;
+
+    if (call->job1)
+        IBackgroundCopyJob1_Release(call->job1);
+    if (call->group)
+        IBackgroundCopyGroup_Release(call->group);
+    free(call);
+}
+
+static HRESULT qm_call_run(IUnknown *iface, void *arg)
+{
+    IBackgroundCopyCallback1 *callback = (IBackgroundCopyCallback1 *)iface;
+    qm_call *call = arg;
+
+    if (!call->progress)
+        return IBackgroundCopyCallback1_OnStatus(callback, call->group, call->job1, call->file, call->status,
+                                                 call->retries, call->win32, call->transport);
+    if (call->flags & QM_NOTIFY_USE_PROGRESSEX)
+        return IBackgroundCopyCallback1_OnProgressEx(callback, call->type, call->group, call->job1, call->file,
+                                                     call->value, 0, NULL);
+    return IBackgroundCopyCallback1_OnProgress(callback, call->type, call->group, call->job1, call->file,
+                                               call->value);
+}
+
+/* Makes the call (takes `call`); S_OK when there is no listener. */
+static HRESULT qm_call_listener(bitsdo_job *job, BOOL with_job, qm_call *call)
+{
+    bitsdo_callback_ref *listener;
+    HRESULT hr;
+
+    if (FAILED(hr = qm_listener(bitsdo_qm_group_of(job), &listener)) || !listener) {
+        free(call);
+        return hr;
+    }
+    if (SUCCEEDED(hr = qm_views(job, with_job, &call->group, &call->job1)))
+        hr = bitsdo_callback_call(listener, job, &IID_IBackgroundCopyCallback1, qm_call_run, call,
+                                  qm_call_free);
+    else
+        free(call);
+    bitsdo_callback_ref_release(listener);
+    return hr;
+}
+
+/* Calls OnStatus; S_OK also when there is no listener. A call that timed
+ * out or reached an apartment that is gone failed like any other. */
 static HRESULT qm_on_status(bitsdo_job *job, BOOL with_job, DWORD file, DWORD status,
                             DWORD retries, DWORD win32, DWORD transport)
 {
-    IBackgroundCopyCallback1 *callback;
-    IBackgroundCopyGroup *group;
-    IBackgroundCopyJob1 *job1;
-    HRESULT hr;
+    qm_call *call = calloc(1, sizeof(*call));
 
-    if (FAILED(hr = qm_listener(bitsdo_qm_group_of(job), &callback)) || !callback)
-        return hr;
-    if (SUCCEEDED(hr = qm_views(job, with_job, &group, &job1))) {
-        hr = IBackgroundCopyCallback1_OnStatus(callback, group, job1, file, status, retries, win32,
-                                               transport);
-        if (job1)
-            IBackgroundCopyJob1_Release(job1);
-        IBackgroundCopyGroup_Release(group);
-    }
-    IBackgroundCopyCallback1_Release(callback);
-    return hr;
+    if (!call)
+        return E_OUTOFMEMORY;
+    call->file = file;
+    call->status = status;
+    call->retries = retries;
+    call->win32 = win32;
+    call->transport = transport;
+    return qm_call_listener(job, with_job, call);
 }
 
 static void qm_on_progress(bitsdo_job *job, DWORD flags, DWORD type, DWORD file, DWORD value)
 {
-    IBackgroundCopyCallback1 *callback;
-    IBackgroundCopyGroup *group;
-    IBackgroundCopyJob1 *job1;
+    qm_call *call = calloc(1, sizeof(*call));
 
-    if (FAILED(qm_listener(bitsdo_qm_group_of(job), &callback)) || !callback)
+    if (!call)
         return;
-    if (SUCCEEDED(qm_views(job, TRUE, &group, &job1))) {
-        if (flags & QM_NOTIFY_USE_PROGRESSEX)
-            IBackgroundCopyCallback1_OnProgressEx(callback, type, group, job1, file, value, 0, NULL);
-        else
-            IBackgroundCopyCallback1_OnProgress(callback, type, group, job1, file, value);
-        if (job1)
-            IBackgroundCopyJob1_Release(job1);
-        IBackgroundCopyGroup_Release(group);
-    }
-    IBackgroundCopyCallback1_Release(callback);
+    call->progress = TRUE;
+    call->flags = flags;
+    call->type = type;
+    call->file = file;
+    call->value = value;
+    qm_call_listener(job, TRUE, call);
 }
 
 /* The file the worker is on: the first one not yet complete. */
@@ -979,7 +1022,7 @@ static HRESULT WINAPI group_SetNotificationPointer(IBackgroundCopyGroup *iface, 
 {
     bitsdo_job *job = job_of(iface);
     bitsdo_qm_group *g = bitsdo_qm_group_of(job);
-    IBackgroundCopyCallback1 *callback = NULL, *old;
+    bitsdo_callback_ref *callback = NULL, *old;
     HRESULT hr;
 
     if (!riid)
@@ -988,7 +1031,8 @@ static HRESULT WINAPI group_SetNotificationPointer(IBackgroundCopyGroup *iface, 
         return E_NOINTERFACE; /* the only listener interface of a group */
     if (bitsdo_qm_phase_of(job) == BITSDO_QM_GONE)
         return BITSDO_QM_E_INVALID_STATE;
-    if (unk && FAILED(hr = IUnknown_QueryInterface(unk, &IID_IBackgroundCopyCallback1, (void **)&callback)))
+    /* Kept in the caller's apartment (callback_ref.h). */
+    if (unk && FAILED(hr = bitsdo_callback_ref_create(unk, &IID_IBackgroundCopyCallback1, &callback)))
         return hr;
     AcquireSRWLockExclusive(&g->lock);
     old = g->callback;
@@ -996,7 +1040,7 @@ static HRESULT WINAPI group_SetNotificationPointer(IBackgroundCopyGroup *iface, 
     ReleaseSRWLockExclusive(&g->lock);
     SetEvent(g->wake); /* a retried OnStatus tries the new listener now */
     if (old)
-        IBackgroundCopyCallback1_Release(old);
+        bitsdo_callback_ref_release(old);
     return S_OK;
 }
 

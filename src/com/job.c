@@ -201,7 +201,7 @@ static HRESULT WINAPI job_Cancel(IBackgroundCopyJob5 *iface)
     HRESULT hr = bitsdo_job_cancel(job_of(iface));
 
     if (SUCCEEDED(hr)) /* final: let go of the callback (it may hold this job) */
-        bitsdo_job_set_notify(job_of(iface), NULL);
+        bitsdo_job_set_notify(job_of(iface), NULL, &IID_IBackgroundCopyCallback);
     return hr;
 }
 
@@ -210,7 +210,7 @@ static HRESULT WINAPI job_Complete(IBackgroundCopyJob5 *iface)
     HRESULT hr = bitsdo_job_complete(job_of(iface));
 
     if (SUCCEEDED(hr)) /* final: let go of the callback (it may hold this job) */
-        bitsdo_job_set_notify(job_of(iface), NULL);
+        bitsdo_job_set_notify(job_of(iface), NULL, &IID_IBackgroundCopyCallback);
     return hr;
 }
 
@@ -360,18 +360,18 @@ static HRESULT WINAPI job_SetNotifyInterface(IBackgroundCopyJob5 *iface, IUnknow
         return hr;
     }
     bitsdo_job_modify_end(job, FALSE);
-    bitsdo_job_set_notify(job, (IUnknown *)callback);
+    hr = bitsdo_job_set_notify(job, (IUnknown *)callback, &IID_IBackgroundCopyCallback);
     if (callback)
         IBackgroundCopyCallback_Release(callback);
-    return S_OK;
+    return hr;
 }
 
 static HRESULT WINAPI job_GetNotifyInterface(IBackgroundCopyJob5 *iface, IUnknown **out)
 {
     if (!out)
         return E_POINTER;
-    *out = bitsdo_job_get_notify(job_of(iface));
-    return S_OK;
+    /* The object itself in the apartment that set it, a proxy elsewhere. */
+    return bitsdo_job_get_notify_interface(job_of(iface), &IID_IBackgroundCopyCallback, (void **)out);
 }
 
 static HRESULT WINAPI job_SetMinimumRetryDelay(IBackgroundCopyJob5 *iface, ULONG seconds)

@@ -33,7 +33,7 @@ typedef struct bitsdo_qm_group {
     DWORD protocol;             /* GROUPPROP_PROTOCOLFLAGS */
     BOOL has_notify_clsid;
     CLSID notify_clsid;         /* GROUPPROP_NOTIFYCLSID */
-    IBackgroundCopyCallback1 *callback; /* SetNotificationPointer, AddRef'ed */
+    bitsdo_callback_ref *callback; /* SetNotificationPointer's, kept as COM requires */
     DWORD progress_size;        /* GROUPPROP_PROGRESSSIZE: OnProgress every n bytes, 0 = never */
     DWORD progress_percent;     /* GROUPPROP_PROGRESSPERCENT: every n percent, 0 = never */
     uint64_t notified_bytes;    /* what the last OnProgress(SIZE) reported */

@@ -1,7 +1,8 @@
 /* Delivery of engine events to a BITS-style job's listener: the
  * IBackgroundCopyCallback (and Callback2) set with SetNotifyInterface, or
  * the program set with SetNotifyCmdLine, as the notify flags ask. Runs on
- * the job's worker thread with no engine lock held. */
+ * the job's worker thread with no engine lock held; the listener itself is
+ * called in its own apartment, bounded (src/transfer/callback_ref.h). */
 #include "objects.h"
 
 #include <stdlib.h>
@@ -32,13 +33,71 @@ static BOOL run_program(bitsdo_job *job)
     return ok;
 }
 
+/* One call to the listener, made on a caller thread (callback_ref.h): what
+ * to call and the views to pass, released once the call is over. */
+typedef struct bits_call {
+    bitsdo_event event;
+    IBackgroundCopyJob *view;
+    IBackgroundCopyError *error;   /* JobError */
+    IBackgroundCopyFile *file;     /* FileTransferred */
+} bits_call;
+
+static void bits_call_free(void *arg)
+{
+    bits_call *call = arg;
+
+    if (call->file)
+        IBackgroundCopyFile_Release(call->file);
+    if (call->error)
+        IBackgroundCopyError_Release(call->error);
+    if (call->view)
+        IBackgroundCopyJob_Release(call->view);
+    free(call);
+}
+
+static HRESULT bits_call_run(IUnknown *iface, void *arg)
+{
+    bits_call *call = arg;
+
+    switch (call->event) {
+    case BITSDO_EVENT_TRANSFERRED:
+        return IBackgroundCopyCallback_JobTransferred((IBackgroundCopyCallback *)iface, call->view);
+    case BITSDO_EVENT_ERROR:
+        return IBackgroundCopyCallback_JobError((IBackgroundCopyCallback *)iface, call->view, call->error);
+    case BITSDO_EVENT_FILE_DONE:
+        return IBackgroundCopyCallback2_FileTransferred((IBackgroundCopyCallback2 *)iface, call->view,
+                                                        call->file);
+    default:
+        return IBackgroundCopyCallback_JobModification((IBackgroundCopyCallback *)iface, call->view, 0);
+    }
+}
+
+/* Calls the listener for `event` in its apartment, bounded. */
+static HRESULT bits_call_listener(bitsdo_job *job, bitsdo_callback_ref *listener, bitsdo_event event,
+                                  uint32_t index)
+{
+    REFIID iid = event == BITSDO_EVENT_FILE_DONE ? &IID_IBackgroundCopyCallback2 : &IID_IBackgroundCopyCallback;
+    bits_call *call;
+    HRESULT hr;
+
+    if (!(call = calloc(1, sizeof(*call))))
+        return E_OUTOFMEMORY;
+    call->event = event;
+    hr = bitsdo_job_object_create(job, &IID_IBackgroundCopyJob, (void **)&call->view);
+    if (SUCCEEDED(hr) && event == BITSDO_EVENT_ERROR)
+        hr = bitsdo_error_object_create(job, &call->error);
+    if (SUCCEEDED(hr) && event == BITSDO_EVENT_FILE_DONE)
+        hr = bitsdo_file_object_create(job, index, &call->file);
+    if (FAILED(hr)) {
+        bits_call_free(call);
+        return hr;
+    }
+    return bitsdo_callback_call(listener, job, iid, bits_call_run, call, bits_call_free);
+}
+
 static BOOL bits_deliver(bitsdo_job *job, bitsdo_event event, uint32_t index)
 {
-    IBackgroundCopyCallback *callback;
-    IBackgroundCopyCallback2 *callback2;
-    IBackgroundCopyJob *view = NULL;
-    IBackgroundCopyError *error;
-    IBackgroundCopyFile *file;
+    bitsdo_callback_ref *listener;
     ULONG flags;
     BOOL has_program;
     HRESULT hr = E_FAIL;
@@ -50,58 +109,40 @@ static BOOL bits_deliver(bitsdo_job *job, bitsdo_event event, uint32_t index)
     if (flags & BG_NOTIFY_DISABLE)
         return TRUE;
 
-    callback = (IBackgroundCopyCallback *)bitsdo_job_get_notify(job);
+    listener = bitsdo_job_get_notify(job);
     switch (event) {
     case BITSDO_EVENT_TRANSFERRED:
     case BITSDO_EVENT_ERROR:
         if (!(flags & (event == BITSDO_EVENT_TRANSFERRED ? BG_NOTIFY_JOB_TRANSFERRED : BG_NOTIFY_JOB_ERROR)))
             break;
-        if (callback && SUCCEEDED(bitsdo_job_object_create(job, &IID_IBackgroundCopyJob, (void **)&view))) {
-            if (event == BITSDO_EVENT_TRANSFERRED) {
-                hr = IBackgroundCopyCallback_JobTransferred(callback, view);
-            } else if (SUCCEEDED(hr = bitsdo_error_object_create(job, &error))) {
-                hr = IBackgroundCopyCallback_JobError(callback, view, error);
-                IBackgroundCopyError_Release(error);
-            }
-            IBackgroundCopyJob_Release(view);
-        }
+        /* A call that timed out or reached an apartment that is gone failed
+         * like any other: the engine calls again after the retry delay. */
+        if (listener)
+            hr = bits_call_listener(job, listener, event, 0);
         /* The program stands in when there is no callback or it failed. */
         if (FAILED(hr) && has_program && run_program(job))
             hr = S_OK;
-        if (FAILED(hr) && (callback || has_program)) {
-            if (callback)
-                IBackgroundCopyCallback_Release(callback);
+        if (FAILED(hr) && (listener || has_program)) {
+            if (listener)
+                bitsdo_callback_ref_release(listener);
             return FALSE; /* called again after the retry delay */
         }
         break;
     case BITSDO_EVENT_STATE:
     case BITSDO_EVENT_PROGRESS:
     case BITSDO_EVENT_MODIFIED:
-        if (!callback || !(flags & BG_NOTIFY_JOB_MODIFICATION))
-            break;
-        if (SUCCEEDED(bitsdo_job_object_create(job, &IID_IBackgroundCopyJob, (void **)&view))) {
-            IBackgroundCopyCallback_JobModification(callback, view, 0);
-            IBackgroundCopyJob_Release(view);
-        }
+        /* Not retried: a listener that did not answer misses it. */
+        if (listener && (flags & BG_NOTIFY_JOB_MODIFICATION))
+            bits_call_listener(job, listener, BITSDO_EVENT_MODIFIED, 0);
         break;
     case BITSDO_EVENT_FILE_DONE:
-        if (!callback || !(flags & BG_NOTIFY_FILE_TRANSFERRED))
-            break;
-        if (SUCCEEDED(IBackgroundCopyCallback_QueryInterface(callback, &IID_IBackgroundCopyCallback2,
-                                                             (void **)&callback2))) {
-            if (SUCCEEDED(bitsdo_job_object_create(job, &IID_IBackgroundCopyJob, (void **)&view))) {
-                if (SUCCEEDED(bitsdo_file_object_create(job, index, &file))) {
-                    IBackgroundCopyCallback2_FileTransferred(callback2, view, file);
-                    IBackgroundCopyFile_Release(file);
-                }
-                IBackgroundCopyJob_Release(view);
-            }
-            IBackgroundCopyCallback2_Release(callback2);
-        }
+        /* Only a listener with IBackgroundCopyCallback2 hears of files. */
+        if (listener && (flags & BG_NOTIFY_FILE_TRANSFERRED))
+            bits_call_listener(job, listener, event, index);
         break;
     }
-    if (callback)
-        IBackgroundCopyCallback_Release(callback);
+    if (listener)
+        bitsdo_callback_ref_release(listener);
     return TRUE;
 }
 

@@ -36,6 +36,7 @@ typedef struct bitsdo_job_impl {
     ULONGLONG transient_since;  /* tick of the first transient error, 0 if none */
     ULONGLONG next_progress;    /* tick before which progress is not notified */
     BOOL closing;               /* Complete is moving files: the worker must stop */
+    volatile LONG delivering;   /* the worker is waiting for a listener's answer */
 } bitsdo_job_impl;
 
 static SRWLOCK list_lock = SRWLOCK_INIT;
@@ -237,7 +238,7 @@ void bitsdo_job_release(bitsdo_job *job)
     if (job->events && job->events->release)
         job->events->release(job);
     if (job->notify)
-        IUnknown_Release(job->notify);
+        bitsdo_callback_ref_release(job->notify);
     if (job->worker)
         CloseHandle(job->worker);
     CloseHandle(job->wake);
@@ -428,9 +429,18 @@ static void ensure_worker(bitsdo_job *job)
 
 static BOOL deliver(bitsdo_job *job, bitsdo_event event, uint32_t file)
 {
+    bitsdo_job_impl *impl = impl_from_job(job);
+    BOOL done;
+
     if (!job->events || !job->events->deliver)
         return TRUE;
-    return job->events->deliver(job, event, file);
+    /* Listeners are called on other threads now (callback_ref.h): while the
+     * worker waits for one, a caller that came from inside the callback
+     * must not wait for the worker (wait_worker_idle). */
+    InterlockedIncrement(&impl->delivering);
+    done = job->events->deliver(job, event, file);
+    InterlockedDecrement(&impl->delivering);
+    return done;
 }
 
 static void set_state(bitsdo_job *job, bitsdo_op op)
@@ -659,12 +669,18 @@ static DWORD WINAPI worker_main(void *arg)
 }
 
 /* Waits (bounded, without locks) until the worker has let go of the job's
- * files. A worker calling us from its own callback is not waited for: it is
- * not inside a transfer then. */
+ * files. A caller from inside the job's own callback is not waited for: the
+ * worker is blocked until that callback returns. The callback runs in the
+ * client's apartment, not on the worker (callback_ref.h): on a caller
+ * thread, on the client's STA thread, or, when an STA client calls back
+ * through the job view it was given, on a COM thread of ours; COM's logical
+ * thread id follows the call, which is how bitsdo_callback_serving knows. */
 static void wait_worker_idle(bitsdo_job *job)
 {
     HANDLE thread = NULL;
 
+    if (bitsdo__read_long(&impl_from_job(job)->delivering) && bitsdo_callback_serving(job))
+        return;
     AcquireSRWLockShared(&job->lock);
     if (impl_from_job(job)->worker_running && job->worker_tid != GetCurrentThreadId())
         DuplicateHandle(GetCurrentProcess(), job->worker, GetCurrentProcess(), &thread, 0,
@@ -1059,30 +1075,46 @@ void bitsdo_job_modify_end(bitsdo_job *job, BOOL changed)
     ReleaseSRWLockExclusive(&job->lock);
 }
 
-void bitsdo_job_set_notify(bitsdo_job *job, IUnknown *notify)
+HRESULT bitsdo_job_set_notify(bitsdo_job *job, IUnknown *notify, REFIID iid)
 {
-    IUnknown *old;
+    bitsdo_callback_ref *ref = NULL, *old;
+    HRESULT hr;
 
-    if (notify)
-        IUnknown_AddRef(notify);
+    /* Registered here, on the client's thread, in the client's apartment. */
+    if (notify && FAILED(hr = bitsdo_callback_ref_create(notify, iid, &ref)))
+        return hr;
     AcquireSRWLockExclusive(&job->lock);
     old = job->notify;
-    job->notify = notify;
+    job->notify = ref;
     SetEvent(job->wake);
     ReleaseSRWLockExclusive(&job->lock);
     if (old)
-        IUnknown_Release(old);
+        bitsdo_callback_ref_release(old);
+    return S_OK;
 }
 
-IUnknown *bitsdo_job_get_notify(bitsdo_job *job)
+bitsdo_callback_ref *bitsdo_job_get_notify(bitsdo_job *job)
 {
-    IUnknown *notify;
+    bitsdo_callback_ref *ref;
 
     AcquireSRWLockShared(&job->lock);
-    if ((notify = job->notify))
-        IUnknown_AddRef(notify);
+    if ((ref = job->notify))
+        bitsdo_callback_ref_addref(ref);
     ReleaseSRWLockShared(&job->lock);
-    return notify;
+    return ref;
+}
+
+HRESULT bitsdo_job_get_notify_interface(bitsdo_job *job, REFIID iid, void **out)
+{
+    bitsdo_callback_ref *ref = bitsdo_job_get_notify(job);
+    HRESULT hr;
+
+    *out = NULL;
+    if (!ref)
+        return S_OK;
+    hr = bitsdo_callback_ref_get(ref, iid, out);
+    bitsdo_callback_ref_release(ref);
+    return hr;
 }
 
 void bitsdo_job_wake(bitsdo_job *job)

@@ -13,6 +13,7 @@
 #include <windows.h>
 #include <unknwn.h>
 
+#include "callback_ref.h"
 #include "jobrec.h"
 
 typedef struct bitsdo_job bitsdo_job;
@@ -39,9 +40,11 @@ typedef enum bitsdo_event {
 
 /* The facade that owns a job's notifications implements these. They run on
  * the job's worker thread (or the caller's thread for MODIFIED), with no
- * engine lock held. `deliver` returns TRUE when the event was delivered or
- * needs no delivery, FALSE to have the engine call it again for the same
- * event after the job's retry delay (as BITS retries failed callbacks). */
+ * engine lock held. They reach the client through bitsdo_callback_call
+ * (callback_ref.h): in the client's apartment, bounded. `deliver` returns
+ * TRUE when the event was delivered or needs no delivery, FALSE to have the
+ * engine call it again for the same event after the job's retry delay (as
+ * BITS retries failed callbacks; a call that timed out counts as failed). */
 typedef struct bitsdo_job_events {
     BOOL (*deliver)(bitsdo_job *job, bitsdo_event event, uint32_t file);
     void (*release)(bitsdo_job *job);  /* the job is being freed */
@@ -73,7 +76,8 @@ struct bitsdo_job {
     bitsdo_job_rec rec;
     const bitsdo_job_events *events;
     void *events_ctx;          /* the facade's own data */
-    IUnknown *notify;          /* IBackgroundCopyCallback (or other), AddRef'ed */
+    bitsdo_callback_ref *notify; /* the listener (IBackgroundCopyCallback or
+                                * IDODownloadStatusCallback), or NULL */
     volatile LONG run_gen;     /* bumped by every stop request */
     HANDLE wake;               /* auto-reset: the worker re-evaluates */
     HANDLE worker;             /* running worker thread, or NULL */
@@ -176,10 +180,14 @@ HRESULT bitsdo_job_complete(bitsdo_job *job);
  * caller must call bitsdo_job_modify_end. */
 HRESULT bitsdo_job_modify_begin(bitsdo_job *job);
 void bitsdo_job_modify_end(bitsdo_job *job, BOOL changed);
-/* Replaces the notify interface (NULL clears). */
-void bitsdo_job_set_notify(bitsdo_job *job, IUnknown *notify);
-/* The notify interface, AddRef'ed, or NULL. */
-IUnknown *bitsdo_job_get_notify(bitsdo_job *job);
+/* Replaces the listener (NULL clears) with `notify`'s interface `iid`, kept
+ * as COM requires (callback_ref.h). Call it on the client's thread. */
+HRESULT bitsdo_job_set_notify(bitsdo_job *job, IUnknown *notify, REFIID iid);
+/* The listener, referenced (bitsdo_callback_ref_release), or NULL. */
+bitsdo_callback_ref *bitsdo_job_get_notify(bitsdo_job *job);
+/* The listener's interface `iid` for the calling thread (S_OK and NULL when
+ * there is none), for GetNotifyInterface and the like. */
+HRESULT bitsdo_job_get_notify_interface(bitsdo_job *job, REFIID iid, void **out);
 /* Wakes the worker to re-evaluate (new retry delay, new notify target). */
 void bitsdo_job_wake(bitsdo_job *job);
 
