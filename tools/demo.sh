@@ -5,13 +5,15 @@
 #   tools/demo.sh [--no-setup] [URL]
 #
 # 1. tools/setup.sh: the toolchain, Wine and cmocka (skipped with --no-setup);
-# 2. builds bitsdo.dll and bitsdo.exe with the MinGW preset (build/mingw);
+# 2. builds bitsdo.dll, bitsdo-host.exe and bitsdo.exe with the MinGW preset (build/mingw);
 # 3. a private Wine prefix with the DLL registered (build/mingw/wineprefix-demo);
 # 4. without URL: generates a file (200 MB; BITSDO_DEMO_SIZE=SIZE to change, suffix K/M/G)
 #    in a temp dir, serves it from a local nginx on 127.0.0.1 when the DLL speaks http
 #    (else hands the DLL the file's path), downloads it with `bitsdo transfer`, compares
 #    the copy (cmp, sha256sum) and prints a one-line summary;
 #    with URL: downloads URL into build/mingw/demo-downloads/ and prints its size and sha256.
+#    The job runs in the per-user host (bitsdo-host.exe, started by the DLL); the demo stops
+#    the host of its prefix at the end.
 # Exits with bitsdo's exit code (0 done, 1 transfer error, 2 usage error).
 set -euo pipefail
 
@@ -20,6 +22,7 @@ BUILD=$ROOT/build/mingw
 PREFIX=$BUILD/wineprefix-demo
 DLL=$BUILD/bin/bitsdo.dll
 EXE=$BUILD/bin/bitsdo.exe
+HOST=$BUILD/bin/bitsdo-host.exe
 SIZE=${BITSDO_DEMO_SIZE:-200M}
 
 say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
@@ -58,18 +61,20 @@ done
 # --- 2. build -----------------------------------------------------------------
 cd "$ROOT"
 if [ -f CMakePresets.json ]; then
-    # Only the DLL and the client: the tests are ctest's business (ctest --preset mingw).
-    say "building bitsdo.dll and bitsdo.exe (cmake --preset mingw && cmake --build --preset mingw)"
+    # Only the DLL, the host and the client: the tests are ctest's business (ctest --preset mingw).
+    say "building bitsdo.dll, bitsdo-host.exe and bitsdo.exe (cmake --preset mingw && cmake --build --preset mingw)"
     mkdir -p "$ROOT/build"
     cmake --preset mingw >"$ROOT/build/demo-configure.log" 2>&1 ||
         { tail -n 30 "$ROOT/build/demo-configure.log" >&2; die "cmake --preset mingw failed (build/demo-configure.log)"; }
-    cmake --build --preset mingw --target bitsdo bitsdo_cli
+    cmake --build --preset mingw --target bitsdo bitsdo_host bitsdo_cli
 else
     say "building (no CMakePresets.json: configuring build/mingw by hand)"
     cmake -S . -B "$BUILD" -DCMAKE_TOOLCHAIN_FILE=tools/cmake/mingw-w64-x86_64.cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo
-    cmake --build "$BUILD" -j "$(nproc 2>/dev/null || echo 2)" --target bitsdo bitsdo_cli
+    cmake --build "$BUILD" -j "$(nproc 2>/dev/null || echo 2)" --target bitsdo bitsdo_host bitsdo_cli
 fi
-if [ ! -f "$DLL" ] || [ ! -f "$EXE" ]; then die "the build did not produce $DLL and $EXE"; fi
+if [ ! -f "$DLL" ] || [ ! -f "$HOST" ] || [ ! -f "$EXE" ]; then
+    die "the build did not produce $DLL, $HOST and $EXE"
+fi
 
 # --- 3. Wine prefix -------------------------------------------------------------
 say "Wine prefix with bitsdo.dll registered (${PREFIX#"$ROOT"/})"
@@ -83,6 +88,9 @@ work=
 nginx_dir=
 cleanup()
 {
+    # The host outlives bitsdo.exe (jobs live there); it would idle out after 30 s, but it
+    # holds this terminal's output until then: stop it.
+    wine "$HOST" -Stop >/dev/null 2>&1 || true
     if [ -n "$nginx_dir" ]; then
         "$ROOT/tools/nginx-fixture.sh" stop "$nginx_dir" >/dev/null 2>&1 || true
     fi

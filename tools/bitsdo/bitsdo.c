@@ -7,7 +7,8 @@
  * A bitsadmin-like program that drives bitsdo.dll through its public COM
  * interfaces only: the manager comes from CoCreateInstance of
  * CLSID_BitsdoManager (registered with regsvr32), everything else from the
- * IBackgroundCopyManager / Job / File / Error methods.
+ * IBackgroundCopyManager / Job / File / Error methods. The jobs are the
+ * per-user host's: each command may run in its own process.
  */
 #include "cli.h"
 
@@ -27,7 +28,12 @@ static const char help_text[] =
     "                       shows progress (percent, bytes, rate, ETA) and completes it; on an\n"
     "                       error prints the error text, cancels the job and exits 1.\n"
     "                       Ctrl-C cancels the job.\n"
-    "  monitor [GUID]       watch one job, or all jobs, until none is active any more\n"
+    "  transfer --detach URL FILE [URL FILE...]\n"
+    "                       creates and resumes the job as above, prints its GUID and exits at\n"
+    "                       once; the job goes on in the host (see below): `monitor GUID` shows\n"
+    "                       its progress, `complete GUID` gives the files their final names\n"
+    "  monitor [GUID]       watch one job, or all your jobs, until none is active any more\n"
+    "                       (whichever process started them); Ctrl-C stops watching only\n"
     "  create NAME          create a download job and print its GUID\n"
     "  addfile GUID URL FILE\n"
     "                       add a file to a job\n"
@@ -41,7 +47,9 @@ static const char help_text[] =
     "  setproxy GUID preconfig|no_proxy|autodetect\n"
     "  setproxy GUID override PROXY [BYPASS]\n"
     "  shell                run commands read from stdin, one per line, in this one process;\n"
-    "                       $JOB stands for the GUID the last create or transfer made\n"
+    "                       $JOB stands for the GUID the last create or transfer made. Jobs\n"
+    "                       it leaves unfinished stay in the host like any other job: a\n"
+    "                       later `list` shows them, `complete` or `cancel` ends them\n"
     "  help                 this text\n"
     "\n"
     "options (anywhere on the command line):\n"
@@ -49,7 +57,9 @@ static const char help_text[] =
     "                       stderr as plain lines)\n"
     "  --quiet              no progress display and no chatter\n"
     "  --timeout SECONDS    bound on the wait of transfer and monitor (default: none);\n"
-    "                       transfer cancels its job when the time runs out\n"
+    "                       transfer cancels its job when the time runs out, monitor only\n"
+    "                       stops watching\n"
+    "  --detach             transfer: leave the job running in the host and exit at once\n"
     "  --priority P         foreground (the default of transfer), high, normal or low\n"
     "  --name NAME          display name of the transfer's job\n"
     "  --retry-delay S      minimum retry delay of the transfer's job, in seconds\n"
@@ -60,10 +70,11 @@ static const char help_text[] =
     "Relative paths are made absolute. Progress is one line redrawn in place on a\n"
     "console, plain lines once a second otherwise.\n"
     "\n"
-    "Note: jobs live inside bitsdo.dll in the process that created them: they last as\n"
-    "long as the process until the hosting work lands. So create, addfile, resume ...\n"
-    "run as separate bitsdo commands do not see each other's jobs: use transfer, or\n"
-    "run the job commands together in one `bitsdo shell`.\n"
+    "Jobs live in your per-user host, bitsdo-host.exe beside bitsdo.dll (started on\n"
+    "demand), and in its store on disk (%LOCALAPPDATA%\\bitsdo\\jobs): every bitsdo\n"
+    "command, in any process, sees the same jobs, and they outlast the process that\n"
+    "created them. As with bitsadmin: create, addfile, resume, then monitor and\n"
+    "complete in later commands. A job's files get their final names only at complete.\n"
     "\n"
     "exit codes: 0 done, 1 transfer error or failed call, 2 usage error\n";
 
@@ -288,6 +299,8 @@ static int parse_options(cli_ctx *ctx, int argc, WCHAR **argv, WCHAR **words, in
             ctx->opts.json = TRUE;
         } else if (!wcscmp(name, L"--quiet")) {
             ctx->opts.quiet = TRUE;
+        } else if (!wcscmp(name, L"--detach")) {
+            ctx->opts.detach = TRUE;
         } else if (!wcscmp(name, L"--help") || !wcscmp(name, L"-h")) {
             *help = TRUE;
         } else if (!wcscmp(name, L"--timeout") || !wcscmp(name, L"--priority") || !wcscmp(name, L"--name") ||
@@ -509,35 +522,6 @@ static int split_line(const WCHAR *line, const WCHAR *job, WCHAR *out, WCHAR **w
     return n;
 }
 
-/* Jobs live in this process only (until the hosting work lands): the ones
- * left unfinished at the end of a shell would leave their temporary files
- * behind, so they are cancelled, and the user is told. */
-static void cancel_leftovers(cli_ctx *ctx, BOOL quiet)
-{
-    IEnumBackgroundCopyJobs *jobs = NULL;
-    IBackgroundCopyJob *job;
-    BG_JOB_STATE state;
-    ULONG fetched, count = 0;
-
-    if (!ctx->manager || FAILED(IBackgroundCopyManager_EnumJobs(ctx->manager, 0, &jobs)))
-        return;
-    for (;;) {
-        job = NULL;
-        fetched = 0;
-        if (IEnumBackgroundCopyJobs_Next(jobs, 1, &job, &fetched) != S_OK || !fetched || !job)
-            break;
-        if (SUCCEEDED(IBackgroundCopyJob_GetState(job, &state)) && state != BG_JOB_STATE_ACKNOWLEDGED &&
-            state != BG_JOB_STATE_CANCELLED && SUCCEEDED(IBackgroundCopyJob_Cancel(job)))
-            count++;
-        IBackgroundCopyJob_Release(job);
-    }
-    IEnumBackgroundCopyJobs_Release(jobs);
-    if (count && !quiet)
-        cli_print(CLI_STDERR, "bitsdo: shell: cancelled %lu unfinished job%s at exit (jobs do not outlive "
-                              "this process yet; `complete GUID` keeps a job's files)\n",
-                  count, count == 1 ? "" : "s");
-}
-
 static int cmd_shell(cli_ctx *ctx, int argc, WCHAR **argv)
 {
     line_reader reader = {0};
@@ -577,8 +561,8 @@ static int cmd_shell(cli_ctx *ctx, int argc, WCHAR **argv)
         free(buf);
         free(line);
     }
+    /* Unfinished jobs are left alone: they live in the host, not here. */
     ctx->in_shell = FALSE;
-    cancel_leftovers(ctx, defaults.quiet);
     reset_outcome(ctx);
     ctx->opts = defaults;
     return worst;   /* the worst exit code of its commands */

@@ -5,7 +5,9 @@
  *
  * The client talks to bitsdo.dll only through the public COM interfaces
  * of "bitsdo.h" (IBackgroundCopyManager and friends, activated with
- * CLSID_BitsdoManager through the registry).
+ * CLSID_BitsdoManager through the registry). The DLL hands it the jobs of
+ * the per-user host (bitsdo-host.exe), so every bitsdo process sees the
+ * same jobs and a job outlives the command that created it.
  *
  *   bitsdo.c   wmain, option parsing, command dispatch, help, shell mode
  *   jobs.c     the per-job commands and the job snapshot (info, list, ...)
@@ -103,6 +105,7 @@ void cli_json_free(cli_json *j);
 typedef struct cli_opts {
     BOOL json;
     BOOL quiet;
+    BOOL detach;                /* transfer: exit once the job is resumed */
     double timeout;             /* seconds; 0 = no bound */
     int priority;               /* BG_JOB_PRIORITY, or -1 for the command's default */
     long retry_delay;           /* seconds, or -1 to keep the job's */

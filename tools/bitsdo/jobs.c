@@ -438,10 +438,6 @@ void cli_job_info_print(const cli_job_info *info)
 /* commands                                                             */
 /* ------------------------------------------------------------------ */
 
-static const char not_found_note[] =
-    "jobs last as long as the process that created them until the hosting work lands: "
-    "use `bitsdo transfer`, or run the job commands in one `bitsdo shell`";
-
 int cli_open_job(cli_ctx *ctx, const WCHAR *text, IBackgroundCopyJob **job)
 {
     GUID id;
@@ -456,7 +452,8 @@ int cli_open_job(cli_ctx *ctx, const WCHAR *text, IBackgroundCopyJob **job)
         cli_json_wstr(ctx->json, "id", text);
     hr = IBackgroundCopyManager_GetJob(ctx->manager, &id, job);
     if (hr == (HRESULT)BG_E_NOT_FOUND)
-        return cli_fail(ctx, hr, "job %s not found (%s)", cli_u8(text), not_found_note);
+        return cli_fail(ctx, hr, "job %s not found (`bitsdo list` shows your jobs; a completed or "
+                                 "cancelled job is gone)", cli_u8(text));
     if (FAILED(hr))
         return cli_fail(ctx, hr, "GetJob %s", cli_u8(text));
     return CLI_EXIT_OK;
@@ -629,8 +626,6 @@ int cli_cmd_list(cli_ctx *ctx, int argc, WCHAR **argv)
         cli_json_u64(ctx->json, "count", count);
     } else if (!ctx->opts.quiet) {
         cli_print(CLI_STDOUT, "%lu job%s\n", count, count == 1 ? "" : "s");
-        if (!count && !ctx->in_shell)
-            cli_print(CLI_STDOUT, "(%s)\n", not_found_note);
     }
     return rc;
 }

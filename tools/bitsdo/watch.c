@@ -2,6 +2,11 @@
  * watch.c - the progress loop of the bitsdo client, shared by `transfer`
  * and `monitor`, and Ctrl-C handling.
  *
+ * `transfer` owns its job: it cancels it on an error, a timeout or Ctrl-C
+ * and completes it at the end, unless --detach, which leaves it to the
+ * host after Resume. `monitor` only watches (its jobs may belong to
+ * another process's transfer): it never cancels or completes.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "cli.h"
@@ -313,7 +318,8 @@ cli_watch_end cli_watch(cli_ctx *ctx, IBackgroundCopyJob **jobs, size_t count, c
     double start = now_seconds(), t, deadline = 0;
     cli_watch_end end = CLI_WATCH_SETTLED;
     size_t i, active, in_error;
-    UINT64 done, total;
+    UINT64 done, total, first_done = 0;
+    BOOL first = TRUE;
     HRESULT hr;
 
     *elapsed = 0;
@@ -382,6 +388,12 @@ cli_watch_end cli_watch(cli_ctx *ctx, IBackgroundCopyJob **jobs, size_t count, c
         }
         t = now_seconds();
         rate_add(&meter, t, done);
+        if (first) {
+            /* What was in before the watch (a job another process started)
+             * does not count towards the average rate. */
+            first_done = done;
+            first = FALSE;
+        }
         if (!active)
             break;
         {
@@ -419,7 +431,9 @@ cli_watch_end cli_watch(cli_ctx *ctx, IBackgroundCopyJob **jobs, size_t count, c
         else
             snprintf(prefix, sizeof(prefix), "%zu jobs, %zu active  ", count, active);
         if (end == CLI_WATCH_SETTLED && !active && count == 1 && w[0].state == BG_JOB_STATE_TRANSFERRED)
-            display_progress(&d, prefix, done, total, (double)done / (now_seconds() - start), state, TRUE);
+            display_progress(&d, prefix, done, total,
+                             done >= first_done ? (double)(done - first_done) / (now_seconds() - start) : NAN,
+                             state, TRUE);
         else
             display_progress(&d, prefix, done, total, rate_get(&meter), state, TRUE);
     }
@@ -475,7 +489,11 @@ int cli_cmd_transfer(cli_ctx *ctx, int argc, WCHAR **argv)
     BOOL loaded = FALSE;
 
     if (argc < 2 || argc % 2)
-        return cli_usage_error(ctx, "usage: bitsdo transfer [--json] [--priority P] [--timeout S] URL FILE [URL FILE...]");
+        return cli_usage_error(ctx, "usage: bitsdo transfer [--json] [--priority P] [--timeout S | --detach] "
+                                    "URL FILE [URL FILE...]");
+    if (ctx->opts.detach && ctx->opts.timeout > 0)
+        return cli_usage_error(ctx, "--timeout bounds the wait of transfer, and --detach does not wait "
+                                    "(`bitsdo monitor GUID --timeout S` does)");
     if (FAILED(cli_manager(ctx)))
         return CLI_EXIT_FAILED;
 
@@ -524,6 +542,13 @@ int cli_cmd_transfer(cli_ctx *ctx, int argc, WCHAR **argv)
     if (FAILED(hr = IBackgroundCopyJob_Resume(job))) {
         rc = cli_fail(ctx, hr, "Resume");
         goto cancel;
+    }
+    if (ctx->opts.detach) {
+        /* The job goes on in the host; its GUID is the output, as for create. */
+        result = "detached";
+        if (!ctx->json)
+            cli_print(CLI_STDOUT, "%s\n", cli_u8(guid));
+        goto done;
     }
 
     end = cli_watch(ctx, &job, 1, CLI_WATCH_TRANSFER, &elapsed);
@@ -621,7 +646,7 @@ int cli_cmd_monitor(cli_ctx *ctx, int argc, WCHAR **argv)
     ULONG fetched;
     HRESULT hr;
     int rc = CLI_EXIT_OK;
-    BOOL any_error = FALSE;
+    BOOL any_error = FALSE, any_transferred = FALSE;
 
     if (argc > 1)
         return cli_usage_error(ctx, "usage: bitsdo monitor [GUID] [--timeout S]");
@@ -667,8 +692,7 @@ int cli_cmd_monitor(cli_ctx *ctx, int argc, WCHAR **argv)
     } else {
         end = CLI_WATCH_SETTLED;
         if (!ctx->json && !ctx->opts.quiet)
-            cli_print(CLI_STDOUT, "no jobs in this process (jobs last as long as the process that created "
-                                  "them until the hosting work lands)\n");
+            cli_print(CLI_STDOUT, "no jobs\n");
     }
 
     if (ctx->json) {
@@ -680,6 +704,8 @@ int cli_cmd_monitor(cli_ctx *ctx, int argc, WCHAR **argv)
         if (end != CLI_WATCH_FAILED && SUCCEEDED(cli_job_info_load(ctx, jobs[i], FALSE, &info))) {
             if (info.state == BG_JOB_STATE_ERROR)
                 any_error = TRUE;
+            if (info.state == BG_JOB_STATE_TRANSFERRED)
+                any_transferred = TRUE;
             if (ctx->json) {
                 cli_job_info_json(ctx->json, NULL, &info);
             } else if (!ctx->opts.quiet) {
@@ -699,6 +725,8 @@ int cli_cmd_monitor(cli_ctx *ctx, int argc, WCHAR **argv)
     free(jobs);
     if (ctx->json)
         cli_json_arr_end(ctx->json);
+    else if (any_transferred && !ctx->opts.quiet)
+        cli_print(CLI_STDOUT, "(`bitsdo complete GUID` gives a transferred job's files their final names)\n");
 
     switch (end) {
     case CLI_WATCH_FAILED:
