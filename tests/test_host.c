@@ -330,6 +330,17 @@ static BOOL record_exists(void *ctx)
     return tu_exists(record_path(path, ctx));
 }
 
+static BOOL file_contains(const WCHAR *path, const void *needle, size_t len);
+
+static BOOL record_has_description(void *ctx)
+{
+    static const WCHAR text[] = L"changed after the credentials";
+    WCHAR path[MAX_PATH];
+
+    record_path(path, ctx);
+    return tu_exists(path) && file_contains(path, text, sizeof(text) - sizeof(WCHAR));
+}
+
 static BOOL record_gone(void *ctx)
 {
     return !record_exists(ctx);
@@ -385,6 +396,62 @@ static void test_job_survives_stop(void **state)
     assert_true(tu_check_pattern(dst, FILE_SIZE, 21));
     /* Complete removes the record (the store's writer does it, soon). */
     assert_true(tu_wait_until(record_gone, &id, 10000));
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(mgr);
+}
+
+/* Credentials never reach the disk: the store holds no byte of the
+ * password (UTF-16 or UTF-8) or the user name after they were set. */
+static BOOL file_contains(const WCHAR *path, const void *needle, size_t len)
+{
+    HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, 0, NULL);
+    static BYTE buf[1 << 20];
+    DWORD n = 0;
+    size_t i;
+
+    assert_true(h != INVALID_HANDLE_VALUE);
+    assert_true(ReadFile(h, buf, sizeof(buf), &n, NULL));
+    CloseHandle(h);
+    for (i = 0; i + len <= n; i++)
+        if (!memcmp(buf + i, needle, len))
+            return TRUE;
+    return FALSE;
+}
+
+static void test_credentials_not_stored(void **state)
+{
+    static const WCHAR password[] = L"Pa55-w0rd-of-the-test";
+    static const char password8[] = "Pa55-w0rd-of-the-test";
+    static const WCHAR user[] = L"someone-special";
+    IBackgroundCopyManager *mgr = public_manager(CLSCTX_INPROC_SERVER);
+    IBackgroundCopyJob *job;
+    IBackgroundCopyJob2 *job2;
+    BG_AUTH_CREDENTIALS cred;
+    WCHAR path[MAX_PATH], dst[MAX_PATH];
+    GUID id;
+
+    (void)state;
+    job = tu_create_job(mgr, L"with credentials", &id);
+    tu_path(dst, MAX_PATH, L"cred-dst.bin");
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, L"http://127.0.0.1:1/cred.bin", dst));
+    job2 = tu_qi(job, &IID_IBackgroundCopyJob2);
+    memset(&cred, 0, sizeof(cred));
+    cred.Target = BG_AUTH_TARGET_SERVER;
+    cred.Scheme = BG_AUTH_SCHEME_BASIC;
+    cred.Credentials.Basic.UserName = (WCHAR *)user;
+    cred.Credentials.Basic.Password = (WCHAR *)password;
+    assert_hr(S_OK, IBackgroundCopyJob2_SetCredentials(job2, &cred));
+    assert_hr(S_OK, IBackgroundCopyJob_SetDescription(job, L"changed after the credentials"));
+    assert_true(tu_wait_until(record_exists, &id, 10000));
+    /* The description's write comes after the credentials: wait for it. */
+    assert_true(tu_wait_until(record_has_description, &id, 10000));
+    record_path(path, &id);
+    assert_false(file_contains(path, password, sizeof(password) - sizeof(WCHAR)));
+    assert_false(file_contains(path, password8, sizeof(password8) - 1));
+    assert_false(file_contains(path, user, sizeof(user) - sizeof(WCHAR)));
+    assert_hr(S_OK, IBackgroundCopyJob_Cancel(job));
+    IBackgroundCopyJob2_Release(job2);
     IBackgroundCopyJob_Release(job);
     IBackgroundCopyManager_Release(mgr);
 }
@@ -572,6 +639,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_killed_host_comes_back),
         cmocka_unit_test(test_idle_host_exits),
         cmocka_unit_test(test_job_survives_stop),
+        cmocka_unit_test(test_credentials_not_stored),
         cmocka_unit_test(test_bad_records_set_aside),
         cmocka_unit_test(test_kill_mid_transfer_resumes),
     };
