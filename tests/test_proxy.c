@@ -26,7 +26,7 @@
 #include <stdlib.h>
 
 #define BG_E_NOT_FOUND_HR ((HRESULT)0x80200001)
-#define MAP_SIZE (256u * 1024u)
+#define MAP_SIZE          (256u * 1024u)
 
 /* --- the objects and how to reach them ------------------------------------- */
 
@@ -85,11 +85,13 @@ static void make_objects(roots *r, const WCHAR *dir)
     job = tu_create_job(r->mgr, display_name, &r->job_id);
     assert_hr(S_OK, IBackgroundCopyJob_SetDescription(job, description));
     assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, src, dst));
-    assert_hr(S_OK, IBackgroundCopyJob_SetProxySettings(job, BG_JOB_PROXY_USAGE_OVERRIDE,
-                                                        L"http://proxy.invalid:8080", L"<local>;*.example"));
+    assert_hr(S_OK,
+              IBackgroundCopyJob_SetProxySettings(
+                  job, BG_JOB_PROXY_USAGE_OVERRIDE, L"http://proxy.invalid:8080", L"<local>;*.example"));
     job2 = tu_qi(job, &IID_IBackgroundCopyJob2);
-    assert_hr(S_OK, IBackgroundCopyJob2_SetNotifyCmdLine(job2, L"C:\\windows\\system32\\cmd.exe",
-                                                         L"cmd.exe /c rem notified"));
+    assert_hr(S_OK,
+              IBackgroundCopyJob2_SetNotifyCmdLine(
+                  job2, L"C:\\windows\\system32\\cmd.exe", L"cmd.exe /c rem notified"));
     IBackgroundCopyJob2_Release(job2);
     http = tu_qi(job, &IID_IBackgroundCopyJobHttpOptions);
     assert_hr(S_OK, IBackgroundCopyJobHttpOptions_SetCustomHeaders(http, L"X-Bitsdo: proxies\r\nX-Two: 2"));
@@ -108,16 +110,21 @@ static void make_objects(roots *r, const WCHAR *dir)
     done_job = tu_create_job(r->mgr, L"transferred", &r->done_job_id);
     swprintf(dst, MAX_PATH, L"%ls\\copy5.bin", dir);
     dojob = tu_qi(done_job, &IID_IDeliveryOptimizationJob);
-    assert_hr(S_OK, IDeliveryOptimizationJob_AddFileWithRanges(dojob, L"file-id-42", src, dst, 0, NULL,
-                                                               DO_UNKNOWN_FILE_SIZE));
+    assert_hr(S_OK,
+              IDeliveryOptimizationJob_AddFileWithRanges(
+                  dojob, L"file-id-42", src, dst, 0, NULL, DO_UNKNOWN_FILE_SIZE));
     IDeliveryOptimizationJob_Release(dojob);
     assert_hr(S_OK, IBackgroundCopyJob_Resume(done_job));
     assert_true(wait_for_state(done_job, BG_JOB_STATE_TRANSFERRED, TU_WAIT_MS));
     IBackgroundCopyJob_Release(done_job);
 
     /* A DO download. */
-    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
-                                     &IID_IDOManager, (void **)&r->dom));
+    assert_hr(S_OK,
+              CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization,
+                               NULL,
+                               CLSCTX_INPROC_SERVER,
+                               &IID_IDOManager,
+                               (void **)&r->dom));
     assert_hr(S_OK, IDOManager_CreateDownload(r->dom, &d));
     bstr_variant(&v, tu_file_url(url, ARRAYSIZE(url), src));
     assert_hr(S_OK, IDODownload_SetProperty(d, DODownloadProperty_Uri, &v));
@@ -137,8 +144,10 @@ static void make_objects(roots *r, const WCHAR *dir)
     IDODownload_Release(d);
 
     /* A BITS 1.0 group with a job. */
-    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateQMgr, NULL, CLSCTX_INPROC_SERVER,
-                                     &IID_IBackgroundCopyQMgr, (void **)&r->qm));
+    assert_hr(
+        S_OK,
+        CoCreateInstance(
+            &CLSID_BitsdoPrivateQMgr, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyQMgr, (void **)&r->qm));
     CoCreateGuid(&r->group_id);
     assert_hr(S_OK, IBackgroundCopyQMgr_CreateGroup(r->qm, r->group_id, &group));
     bstr_variant(&v, L"proxy test group");
@@ -259,9 +268,10 @@ static void keep_variant(answer *a, VARIANT *v)
 }
 
 /* QueryInterface, or the answer says E_NOINTERFACE (as the real object). */
-#define WITH(type, obj, iid, var)                                                                 \
-    type *var = NULL;                                                                             \
-    if (FAILED(a->hr = IUnknown_QueryInterface((IUnknown *)(obj), (iid), (void **)&var))) return; \
+#define WITH(type, obj, iid, var)                                                         \
+    type *var = NULL;                                                                     \
+    if (FAILED(a->hr = IUnknown_QueryInterface((IUnknown *)(obj), (iid), (void **)&var))) \
+        return;                                                                           \
     (void)0
 
 static void g_mgr_error_description(objects *o, answer *a)
@@ -303,7 +313,12 @@ static void g_job_progress(objects *o, answer *a)
     WCHAR text[80];
     memset(&p, 0xcc, sizeof(p));
     a->hr = IBackgroundCopyJob_GetProgress(o->job, &p);
-    swprintf(text, 80, L"%llu/%llu bytes %lu/%lu files", p.BytesTransferred, p.BytesTotal, p.FilesTransferred,
+    swprintf(text,
+             80,
+             L"%llu/%llu bytes %lu/%lu files",
+             p.BytesTransferred,
+             p.BytesTotal,
+             p.FilesTransferred,
              p.FilesTotal);
     a->s[0] = malloc(sizeof(text));
     wcscpy(a->s[0], text);
@@ -460,10 +475,22 @@ static void download_property(objects *o, answer *a, DODownloadProperty id)
     a->hr = IDODownload_GetProperty(o->download, id, &v);
     keep_variant(a, &v);
 }
-static void g_download_id(objects *o, answer *a) { download_property(o, a, DODownloadProperty_Id); }
-static void g_download_uri(objects *o, answer *a) { download_property(o, a, DODownloadProperty_Uri); }
-static void g_download_local_path(objects *o, answer *a) { download_property(o, a, DODownloadProperty_LocalPath); }
-static void g_download_display_name(objects *o, answer *a) { download_property(o, a, DODownloadProperty_DisplayName); }
+static void g_download_id(objects *o, answer *a)
+{
+    download_property(o, a, DODownloadProperty_Id);
+}
+static void g_download_uri(objects *o, answer *a)
+{
+    download_property(o, a, DODownloadProperty_Uri);
+}
+static void g_download_local_path(objects *o, answer *a)
+{
+    download_property(o, a, DODownloadProperty_LocalPath);
+}
+static void g_download_display_name(objects *o, answer *a)
+{
+    download_property(o, a, DODownloadProperty_DisplayName);
+}
 static void g_download_timeout(objects *o, answer *a)
 {
     download_property(o, a, DODownloadProperty_NoProgressTimeoutSeconds);
@@ -474,7 +501,12 @@ static void g_download_status(objects *o, answer *a)
     WCHAR text[80];
     memset(&st, 0xcc, sizeof(st));
     a->hr = IDODownload_GetStatus(o->download, &st);
-    swprintf(text, 80, L"%llu/%llu state %d error %08lx", st.BytesTransferred, st.BytesTotal, st.State,
+    swprintf(text,
+             80,
+             L"%llu/%llu state %d error %08lx",
+             st.BytesTransferred,
+             st.BytesTotal,
+             st.State,
              (unsigned long)st.Error);
     a->s[0] = malloc(sizeof(text));
     wcscpy(a->s[0], text);
@@ -582,9 +614,16 @@ static void compare_answers(const answer *local, const answer *remote, const cha
             ok = FALSE;
         if (!ok || getenv("BITSDO_TEST_VERBOSE"))
             print_message("%s %s: in-process 0x%08lx %lu \"%ls\" \"%ls\", %s 0x%08lx %lu \"%ls\" \"%ls\"\n",
-                          ok ? "  ok" : "FAIL", getters[i].name, (unsigned long)l->hr, l->num,
-                          l->s[0] ? l->s[0] : L"(null)", l->s[1] ? l->s[1] : L"(null)", how,
-                          (unsigned long)r->hr, r->num, r->s[0] ? r->s[0] : L"(null)",
+                          ok ? "  ok" : "FAIL",
+                          getters[i].name,
+                          (unsigned long)l->hr,
+                          l->num,
+                          l->s[0] ? l->s[0] : L"(null)",
+                          l->s[1] ? l->s[1] : L"(null)",
+                          how,
+                          (unsigned long)r->hr,
+                          r->num,
+                          r->s[0] ? r->s[0] : L"(null)",
                           r->s[1] ? r->s[1] : L"(null)");
         bad += !ok;
     }
@@ -709,7 +748,27 @@ typedef struct sta_call {
     HRESULT hr;
     BOOL proxies;
     double get_state_us;
+    HRESULT next_null_hr;
 } sta_call;
+
+/* IEnumBackgroundCopyFiles::Next(1, &file, NULL), as clients write it: the
+ * count pointer may be NULL when celt is 1. */
+static HRESULT next_without_count(IBackgroundCopyJob *job)
+{
+    IEnumBackgroundCopyFiles *files;
+    IBackgroundCopyFile *file = NULL;
+    HRESULT hr;
+
+    if (FAILED(hr = IBackgroundCopyJob_EnumFiles(job, &files)))
+        return hr;
+    hr = IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL);
+    if (file)
+        IBackgroundCopyFile_Release(file);
+    else if (hr == S_OK)
+        hr = E_POINTER;
+    IEnumBackgroundCopyFiles_Release(files);
+    return hr;
+}
 
 static DWORD WINAPI sta_thread(void *arg)
 {
@@ -722,7 +781,8 @@ static DWORD WINAPI sta_thread(void *arg)
     r.mgr = NULL;
     r.dom = NULL;
     r.qm = NULL;
-    if (SUCCEEDED(c->hr = CoGetInterfaceAndReleaseStream(c->mgr, &IID_IBackgroundCopyManager, (void **)&r.mgr)) &&
+    if (SUCCEEDED(c->hr =
+                      CoGetInterfaceAndReleaseStream(c->mgr, &IID_IBackgroundCopyManager, (void **)&r.mgr)) &&
         SUCCEEDED(c->hr = CoGetInterfaceAndReleaseStream(c->dom, &IID_IDOManager, (void **)&r.dom)) &&
         SUCCEEDED(c->hr = CoGetInterfaceAndReleaseStream(c->qm, &IID_IBackgroundCopyQMgr, (void **)&r.qm))) {
         /* Proxies, not the objects themselves. */
@@ -730,6 +790,7 @@ static DWORD WINAPI sta_thread(void *arg)
                      (void *)r.qm != (void *)c->mta->qm;
         collect(&r, &o);
         run_getters(&o, c->answers);
+        c->next_null_hr = next_without_count(o.job);
         c->get_state_us = median_get_state_us(o.job, 1000);
         release_objects(&o);
     }
@@ -755,15 +816,18 @@ static void test_cross_apartment(void **state)
     release_objects(&o);
 
     c->mta = &r;
-    assert_hr(S_OK, CoMarshalInterThreadInterfaceInStream(&IID_IBackgroundCopyManager, (IUnknown *)r.mgr, &c->mgr));
+    assert_hr(S_OK,
+              CoMarshalInterThreadInterfaceInStream(&IID_IBackgroundCopyManager, (IUnknown *)r.mgr, &c->mgr));
     assert_hr(S_OK, CoMarshalInterThreadInterfaceInStream(&IID_IDOManager, (IUnknown *)r.dom, &c->dom));
-    assert_hr(S_OK, CoMarshalInterThreadInterfaceInStream(&IID_IBackgroundCopyQMgr, (IUnknown *)r.qm, &c->qm));
+    assert_hr(S_OK,
+              CoMarshalInterThreadInterfaceInStream(&IID_IBackgroundCopyQMgr, (IUnknown *)r.qm, &c->qm));
     thread = CreateThread(NULL, 0, sta_thread, c, 0, NULL);
     assert_non_null(thread);
     assert_true(tu_wait_event(thread, 120000));
     CloseHandle(thread);
     assert_hr(S_OK, c->hr);
     assert_true(c->proxies);
+    assert_hr(S_OK, c->next_null_hr);
     print_message("cross-apartment GetState: median %.1f us of 1,000 calls\n", c->get_state_us);
     compare_answers(local, c->answers, "STA through the proxies");
     free_answers(local);
@@ -786,7 +850,8 @@ typedef struct shared {
     BYTE answers[];
 } shared;
 
-static const IID *const root_iids[3] = {&IID_IBackgroundCopyManager, &IID_IDOManager, &IID_IBackgroundCopyQMgr};
+static const IID *const root_iids[3] = {
+    &IID_IBackgroundCopyManager, &IID_IDOManager, &IID_IBackgroundCopyQMgr};
 
 static void names(DWORD pid, WCHAR *map, WCHAR *ready, WCHAR *done)
 {
@@ -842,9 +907,10 @@ static int child_main(DWORD parent, const WCHAR *dir)
         BYTE *bytes;
         STATSTG st;
         if (FAILED(CreateStreamOnHGlobal(NULL, TRUE, &stream[i])) ||
-            FAILED(CoMarshalInterface(stream[i], root_iids[i], root[i], MSHCTX_LOCAL, NULL, MSHLFLAGS_TABLESTRONG)) ||
-            FAILED(IStream_Stat(stream[i], &st, STATFLAG_NONAME)) || st.cbSize.QuadPart > sizeof(sh->blob[i]) ||
-            FAILED(GetHGlobalFromStream(stream[i], &mem)))
+            FAILED(CoMarshalInterface(
+                stream[i], root_iids[i], root[i], MSHCTX_LOCAL, NULL, MSHLFLAGS_TABLESTRONG)) ||
+            FAILED(IStream_Stat(stream[i], &st, STATFLAG_NONAME)) ||
+            st.cbSize.QuadPart > sizeof(sh->blob[i]) || FAILED(GetHGlobalFromStream(stream[i], &mem)))
             return 4;
         bytes = GlobalLock(mem);
         memcpy(sh->blob[i], bytes, (size_t)st.cbSize.QuadPart);
@@ -922,7 +988,8 @@ static HRESULT WINAPI cb_JobTransferred(IBackgroundCopyCallback *iface, IBackgro
     return S_OK;
 }
 
-static HRESULT WINAPI cb_JobError(IBackgroundCopyCallback *iface, IBackgroundCopyJob *job, IBackgroundCopyError *error)
+static HRESULT WINAPI cb_JobError(IBackgroundCopyCallback *iface, IBackgroundCopyJob *job,
+                                  IBackgroundCopyError *error)
 {
     (void)iface;
     (void)job;
@@ -930,7 +997,8 @@ static HRESULT WINAPI cb_JobError(IBackgroundCopyCallback *iface, IBackgroundCop
     return S_OK;
 }
 
-static HRESULT WINAPI cb_JobModification(IBackgroundCopyCallback *iface, IBackgroundCopyJob *job, DWORD reserved)
+static HRESULT WINAPI cb_JobModification(IBackgroundCopyCallback *iface, IBackgroundCopyJob *job,
+                                         DWORD reserved)
 {
     (void)iface;
     (void)job;
@@ -939,7 +1007,12 @@ static HRESULT WINAPI cb_JobModification(IBackgroundCopyCallback *iface, IBackgr
 }
 
 static const IBackgroundCopyCallbackVtbl cb_vtbl = {
-    cb_QueryInterface, cb_AddRef, cb_Release, cb_JobTransferred, cb_JobError, cb_JobModification,
+    cb_QueryInterface,
+    cb_AddRef,
+    cb_Release,
+    cb_JobTransferred,
+    cb_JobError,
+    cb_JobModification,
 };
 
 static void test_cross_process(void **state)
@@ -1040,6 +1113,26 @@ static void test_cross_process(void **state)
     }
     IEnumBackgroundCopyJobs_Release(jobs);
     assert_true(found);
+    /* Next(1, &x, NULL) on every enumerator (the [call_as] RemoteNext). */
+    assert_hr(S_OK, next_without_count(o.job));
+    {
+        IEnumBackgroundCopyGroups *groups;
+        IEnumBackgroundCopyJobs1 *jobs1;
+        GUID id;
+
+        assert_hr(S_OK, IBackgroundCopyQMgr_EnumGroups(r.qm, 0, &groups));
+        found = FALSE;
+        while (!found && IEnumBackgroundCopyGroups_Next(groups, 1, &id, NULL) == S_OK)
+            found = IsEqualGUID(&id, &r.group_id);
+        IEnumBackgroundCopyGroups_Release(groups);
+        assert_true(found);
+        assert_hr(S_OK, IBackgroundCopyGroup_EnumJobs(o.group, 0, &jobs1));
+        memset(&id, 0, sizeof(id));
+        assert_hr(S_OK, IEnumBackgroundCopyJobs1_Next(jobs1, 1, &id, NULL));
+        assert_true(IsEqualGUID(&id, &r.job1_id));
+        assert_hr(S_FALSE, IEnumBackgroundCopyJobs1_Next(jobs1, 1, &id, NULL));
+        IEnumBackgroundCopyJobs1_Release(jobs1);
+    }
 
     /* One cross-process call. */
     us = median_get_state_us(o.job, 1000);
@@ -1048,7 +1141,8 @@ static void test_cross_process(void **state)
     /* A callback of ours, called by the child when its job has transferred. */
     cb.transferred = CreateEventW(NULL, TRUE, FALSE, NULL);
     assert_hr(S_OK, IBackgroundCopyJob_SetNotifyFlags(o.job, BG_NOTIFY_JOB_TRANSFERRED));
-    assert_hr(S_OK, IBackgroundCopyJob_SetNotifyInterface(o.job, (IUnknown *)&cb.IBackgroundCopyCallback_iface));
+    assert_hr(S_OK,
+              IBackgroundCopyJob_SetNotifyInterface(o.job, (IUnknown *)&cb.IBackgroundCopyCallback_iface));
     assert_hr(S_OK, IBackgroundCopyJob_Resume(o.job));
     assert_true(tu_wait_event(cb.transferred, TU_WAIT_MS));
     assert_true(cb.calls >= 1);
