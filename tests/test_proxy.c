@@ -96,6 +96,14 @@ static void make_objects(roots *r, const WCHAR *dir)
     http = tu_qi(job, &IID_IBackgroundCopyJobHttpOptions);
     assert_hr(S_OK, IBackgroundCopyJobHttpOptions_SetCustomHeaders(http, L"X-Bitsdo: proxies\r\nX-Two: 2"));
     IBackgroundCopyJobHttpOptions_Release(http);
+    {
+        IBackgroundCopyJob5 *job5 = tu_qi(job, &IID_IBackgroundCopyJob5);
+        BITS_JOB_PROPERTY_VALUE value;
+
+        value.Dword = BITS_COST_STATE_TRANSFER_NOT_ROAMING;
+        assert_hr(S_OK, IBackgroundCopyJob5_SetProperty(job5, BITS_JOB_PROPERTY_ID_COST_FLAGS, value));
+        IBackgroundCopyJob5_Release(job5);
+    }
     IBackgroundCopyJob_Release(job);
 
     /* A job in ERROR, for IBackgroundCopyError. */
@@ -329,6 +337,15 @@ static void g_job_state(objects *o, answer *a)
     a->hr = IBackgroundCopyJob_GetState(o->job, &state);
     a->num = state;
 }
+static void g_job5_cost_flags(objects *o, answer *a)
+{
+    BITS_JOB_PROPERTY_VALUE value;
+    WITH(IBackgroundCopyJob5, o->job, &IID_IBackgroundCopyJob5, job5);
+    value.Dword = 0xdeadbeef;
+    a->hr = IBackgroundCopyJob5_GetProperty(job5, BITS_JOB_PROPERTY_ID_COST_FLAGS, &value);
+    a->num = value.Dword;
+    IBackgroundCopyJob5_Release(job5);
+}
 static void g_job2_notify_cmdline(objects *o, answer *a)
 {
     WCHAR *program = NULL, *params = NULL;
@@ -409,6 +426,22 @@ static void g_done_file3_temporary_name(objects *o, answer *a)
     objects done = *o;
     done.file = o->done_file;
     g_file3_temporary_name(&done, a);
+}
+static void g_file2_ranges(objects *o, answer *a)
+{
+    DWORD count = 0;
+    BG_FILE_RANGE *ranges = NULL;
+    WCHAR text[80];
+    WITH(IBackgroundCopyFile2, o->file, &IID_IBackgroundCopyFile2, file2);
+    a->hr = IBackgroundCopyFile2_GetFileRanges(file2, &count, &ranges);
+    a->num = count;
+    if (SUCCEEDED(a->hr) && count) {
+        swprintf(text, 80, L"%llu+%llu", ranges[0].InitialOffset, ranges[0].Length);
+        a->s[0] = malloc(sizeof(text));
+        wcscpy(a->s[0], text);
+    }
+    CoTaskMemFree(ranges);
+    IBackgroundCopyFile2_Release(file2);
 }
 static void g_file5_property(objects *o, answer *a)
 {
@@ -547,6 +580,7 @@ static const struct getter {
     {"IBackgroundCopyJob::GetProxySettings", g_job_proxy_settings, TRUE},
     {"IBackgroundCopyJob::GetProgress", g_job_progress, TRUE},
     {"IBackgroundCopyJob::GetState", g_job_state, FALSE},
+    {"IBackgroundCopyJob5::GetProperty(COST_FLAGS)", g_job5_cost_flags, FALSE},
     {"IBackgroundCopyJob2::GetNotifyCmdLine", g_job2_notify_cmdline, TRUE},
     {"IBackgroundCopyJob2::GetReplyFileName", g_job2_reply_file_name, FALSE},
     {"IBackgroundCopyJobHttpOptions::GetCustomHeaders", g_http_custom_headers, TRUE},
@@ -556,6 +590,7 @@ static const struct getter {
     {"IBackgroundCopyFile::GetRemoteName", g_file_remote_name, TRUE},
     {"IBackgroundCopyFile::GetLocalName", g_file_local_name, TRUE},
     {"IBackgroundCopyFile3::GetTemporaryName", g_file3_temporary_name, FALSE},
+    {"IBackgroundCopyFile2::GetFileRanges", g_file2_ranges, FALSE},
     {"IBackgroundCopyFile5::GetProperty(HTTP_RESPONSE_HEADERS)", g_file5_property, FALSE},
     {"IDeliveryOptimizationFile::GetStats", g_do_file_stats, FALSE},
     {"IBackgroundCopyFile3::GetTemporaryName (transferred)", g_done_file3_temporary_name, TRUE},
@@ -1132,6 +1167,41 @@ static void test_cross_process(void **state)
         assert_true(IsEqualGUID(&id, &r.job1_id));
         assert_hr(S_FALSE, IEnumBackgroundCopyJobs1_Next(jobs1, 1, &id, NULL));
         IEnumBackgroundCopyJobs1_Release(jobs1);
+    }
+
+    /* [in] parameters: strings, VARIANTs, BSTR arrays, range arrays. */
+    {
+        WCHAR *s = NULL, url[3 * MAX_PATH], local[MAX_PATH];
+        FILESETINFO fsi, *fsip = &fsi;
+        DWORD n = 0;
+        VARIANT v;
+
+        assert_hr(S_OK, IBackgroundCopyJob_SetDescription(o.job, L"set from the parent \x263a"));
+        assert_hr(S_OK, IBackgroundCopyJob_GetDescription(o.job, &s));
+        assert_wstr_equal(s, L"set from the parent \x263a");
+        CoTaskMemFree(s);
+        bstr_variant(&v, L"renamed by the parent");
+        assert_hr(S_OK, IDODownload_SetProperty(o.download, DODownloadProperty_DisplayName, &v));
+        VariantClear(&v);
+        assert_hr(S_OK, IDODownload_GetProperty(o.download, DODownloadProperty_DisplayName, &v));
+        assert_int_equal(V_VT(&v), VT_BSTR);
+        assert_wstr_equal(V_BSTR(&v), L"renamed by the parent");
+        VariantClear(&v);
+        swprintf(local, MAX_PATH, L"%ls\\second.bin", dir);
+        fsi.bstrRemoteFile = SysAllocString(tu_file_url(url, ARRAYSIZE(url), sh->source));
+        fsi.bstrLocalFile = SysAllocString(local);
+        fsi.dwSizeHint = 7;
+        assert_hr(S_OK, IBackgroundCopyJob1_AddFiles(o.job1, 1, &fsip));
+        SysFreeString(fsi.bstrRemoteFile);
+        SysFreeString(fsi.bstrLocalFile);
+        assert_hr(S_OK, IBackgroundCopyJob1_GetFileCount(o.job1, &n));
+        assert_int_equal(n, 2);
+        memset(&fsi, 0, sizeof(fsi));
+        assert_hr(S_OK, IBackgroundCopyJob1_GetFile(o.job1, 1, &fsi));
+        assert_wstr_equal(fsi.bstrLocalFile, local);
+        assert_int_equal(fsi.dwSizeHint, 7);
+        SysFreeString(fsi.bstrRemoteFile);
+        SysFreeString(fsi.bstrLocalFile);
     }
 
     /* One cross-process call. */
