@@ -26,7 +26,7 @@
 #include <stdlib.h>
 
 #define BG_E_NOT_FOUND_HR ((HRESULT)0x80200001)
-#define MAP_SIZE (256u * 1024u)
+#define MAP_SIZE          (256u * 1024u)
 
 /* --- the objects and how to reach them ------------------------------------- */
 
@@ -85,15 +85,25 @@ static void make_objects(roots *r, const WCHAR *dir)
     job = tu_create_job(r->mgr, display_name, &r->job_id);
     assert_hr(S_OK, IBackgroundCopyJob_SetDescription(job, description));
     assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, src, dst));
-    assert_hr(S_OK, IBackgroundCopyJob_SetProxySettings(job, BG_JOB_PROXY_USAGE_OVERRIDE,
-                                                        L"http://proxy.invalid:8080", L"<local>;*.example"));
+    assert_hr(S_OK,
+              IBackgroundCopyJob_SetProxySettings(
+                  job, BG_JOB_PROXY_USAGE_OVERRIDE, L"http://proxy.invalid:8080", L"<local>;*.example"));
     job2 = tu_qi(job, &IID_IBackgroundCopyJob2);
-    assert_hr(S_OK, IBackgroundCopyJob2_SetNotifyCmdLine(job2, L"C:\\windows\\system32\\cmd.exe",
-                                                         L"cmd.exe /c rem notified"));
+    assert_hr(S_OK,
+              IBackgroundCopyJob2_SetNotifyCmdLine(
+                  job2, L"C:\\windows\\system32\\cmd.exe", L"cmd.exe /c rem notified"));
     IBackgroundCopyJob2_Release(job2);
     http = tu_qi(job, &IID_IBackgroundCopyJobHttpOptions);
     assert_hr(S_OK, IBackgroundCopyJobHttpOptions_SetCustomHeaders(http, L"X-Bitsdo: proxies\r\nX-Two: 2"));
     IBackgroundCopyJobHttpOptions_Release(http);
+    {
+        IBackgroundCopyJob5 *job5 = tu_qi(job, &IID_IBackgroundCopyJob5);
+        BITS_JOB_PROPERTY_VALUE value;
+
+        value.Dword = BITS_COST_STATE_TRANSFER_NOT_ROAMING;
+        assert_hr(S_OK, IBackgroundCopyJob5_SetProperty(job5, BITS_JOB_PROPERTY_ID_COST_FLAGS, value));
+        IBackgroundCopyJob5_Release(job5);
+    }
     IBackgroundCopyJob_Release(job);
 
     /* A job in ERROR, for IBackgroundCopyError. */
@@ -108,16 +118,21 @@ static void make_objects(roots *r, const WCHAR *dir)
     done_job = tu_create_job(r->mgr, L"transferred", &r->done_job_id);
     swprintf(dst, MAX_PATH, L"%ls\\copy5.bin", dir);
     dojob = tu_qi(done_job, &IID_IDeliveryOptimizationJob);
-    assert_hr(S_OK, IDeliveryOptimizationJob_AddFileWithRanges(dojob, L"file-id-42", src, dst, 0, NULL,
-                                                               DO_UNKNOWN_FILE_SIZE));
+    assert_hr(S_OK,
+              IDeliveryOptimizationJob_AddFileWithRanges(
+                  dojob, L"file-id-42", src, dst, 0, NULL, DO_UNKNOWN_FILE_SIZE));
     IDeliveryOptimizationJob_Release(dojob);
     assert_hr(S_OK, IBackgroundCopyJob_Resume(done_job));
     assert_true(wait_for_state(done_job, BG_JOB_STATE_TRANSFERRED, TU_WAIT_MS));
     IBackgroundCopyJob_Release(done_job);
 
     /* A DO download. */
-    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
-                                     &IID_IDOManager, (void **)&r->dom));
+    assert_hr(S_OK,
+              CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization,
+                               NULL,
+                               CLSCTX_INPROC_SERVER,
+                               &IID_IDOManager,
+                               (void **)&r->dom));
     assert_hr(S_OK, IDOManager_CreateDownload(r->dom, &d));
     bstr_variant(&v, tu_file_url(url, ARRAYSIZE(url), src));
     assert_hr(S_OK, IDODownload_SetProperty(d, DODownloadProperty_Uri, &v));
@@ -137,8 +152,10 @@ static void make_objects(roots *r, const WCHAR *dir)
     IDODownload_Release(d);
 
     /* A BITS 1.0 group with a job. */
-    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateQMgr, NULL, CLSCTX_INPROC_SERVER,
-                                     &IID_IBackgroundCopyQMgr, (void **)&r->qm));
+    assert_hr(
+        S_OK,
+        CoCreateInstance(
+            &CLSID_BitsdoPrivateQMgr, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyQMgr, (void **)&r->qm));
     CoCreateGuid(&r->group_id);
     assert_hr(S_OK, IBackgroundCopyQMgr_CreateGroup(r->qm, r->group_id, &group));
     bstr_variant(&v, L"proxy test group");
@@ -259,9 +276,10 @@ static void keep_variant(answer *a, VARIANT *v)
 }
 
 /* QueryInterface, or the answer says E_NOINTERFACE (as the real object). */
-#define WITH(type, obj, iid, var)                                                                 \
-    type *var = NULL;                                                                             \
-    if (FAILED(a->hr = IUnknown_QueryInterface((IUnknown *)(obj), (iid), (void **)&var))) return; \
+#define WITH(type, obj, iid, var)                                                         \
+    type *var = NULL;                                                                     \
+    if (FAILED(a->hr = IUnknown_QueryInterface((IUnknown *)(obj), (iid), (void **)&var))) \
+        return;                                                                           \
     (void)0
 
 static void g_mgr_error_description(objects *o, answer *a)
@@ -303,7 +321,12 @@ static void g_job_progress(objects *o, answer *a)
     WCHAR text[80];
     memset(&p, 0xcc, sizeof(p));
     a->hr = IBackgroundCopyJob_GetProgress(o->job, &p);
-    swprintf(text, 80, L"%llu/%llu bytes %lu/%lu files", p.BytesTransferred, p.BytesTotal, p.FilesTransferred,
+    swprintf(text,
+             80,
+             L"%llu/%llu bytes %lu/%lu files",
+             p.BytesTransferred,
+             p.BytesTotal,
+             p.FilesTransferred,
              p.FilesTotal);
     a->s[0] = malloc(sizeof(text));
     wcscpy(a->s[0], text);
@@ -313,6 +336,15 @@ static void g_job_state(objects *o, answer *a)
     BG_JOB_STATE state = (BG_JOB_STATE)-1;
     a->hr = IBackgroundCopyJob_GetState(o->job, &state);
     a->num = state;
+}
+static void g_job5_cost_flags(objects *o, answer *a)
+{
+    BITS_JOB_PROPERTY_VALUE value;
+    WITH(IBackgroundCopyJob5, o->job, &IID_IBackgroundCopyJob5, job5);
+    value.Dword = 0xdeadbeef;
+    a->hr = IBackgroundCopyJob5_GetProperty(job5, BITS_JOB_PROPERTY_ID_COST_FLAGS, &value);
+    a->num = value.Dword;
+    IBackgroundCopyJob5_Release(job5);
 }
 static void g_job2_notify_cmdline(objects *o, answer *a)
 {
@@ -395,6 +427,22 @@ static void g_done_file3_temporary_name(objects *o, answer *a)
     done.file = o->done_file;
     g_file3_temporary_name(&done, a);
 }
+static void g_file2_ranges(objects *o, answer *a)
+{
+    DWORD count = 0;
+    BG_FILE_RANGE *ranges = NULL;
+    WCHAR text[80];
+    WITH(IBackgroundCopyFile2, o->file, &IID_IBackgroundCopyFile2, file2);
+    a->hr = IBackgroundCopyFile2_GetFileRanges(file2, &count, &ranges);
+    a->num = count;
+    if (SUCCEEDED(a->hr) && count) {
+        swprintf(text, 80, L"%llu+%llu", ranges[0].InitialOffset, ranges[0].Length);
+        a->s[0] = malloc(sizeof(text));
+        wcscpy(a->s[0], text);
+    }
+    CoTaskMemFree(ranges);
+    IBackgroundCopyFile2_Release(file2);
+}
 static void g_file5_property(objects *o, answer *a)
 {
     BITS_FILE_PROPERTY_VALUE value;
@@ -460,10 +508,22 @@ static void download_property(objects *o, answer *a, DODownloadProperty id)
     a->hr = IDODownload_GetProperty(o->download, id, &v);
     keep_variant(a, &v);
 }
-static void g_download_id(objects *o, answer *a) { download_property(o, a, DODownloadProperty_Id); }
-static void g_download_uri(objects *o, answer *a) { download_property(o, a, DODownloadProperty_Uri); }
-static void g_download_local_path(objects *o, answer *a) { download_property(o, a, DODownloadProperty_LocalPath); }
-static void g_download_display_name(objects *o, answer *a) { download_property(o, a, DODownloadProperty_DisplayName); }
+static void g_download_id(objects *o, answer *a)
+{
+    download_property(o, a, DODownloadProperty_Id);
+}
+static void g_download_uri(objects *o, answer *a)
+{
+    download_property(o, a, DODownloadProperty_Uri);
+}
+static void g_download_local_path(objects *o, answer *a)
+{
+    download_property(o, a, DODownloadProperty_LocalPath);
+}
+static void g_download_display_name(objects *o, answer *a)
+{
+    download_property(o, a, DODownloadProperty_DisplayName);
+}
 static void g_download_timeout(objects *o, answer *a)
 {
     download_property(o, a, DODownloadProperty_NoProgressTimeoutSeconds);
@@ -474,7 +534,12 @@ static void g_download_status(objects *o, answer *a)
     WCHAR text[80];
     memset(&st, 0xcc, sizeof(st));
     a->hr = IDODownload_GetStatus(o->download, &st);
-    swprintf(text, 80, L"%llu/%llu state %d error %08lx", st.BytesTransferred, st.BytesTotal, st.State,
+    swprintf(text,
+             80,
+             L"%llu/%llu state %d error %08lx",
+             st.BytesTransferred,
+             st.BytesTotal,
+             st.State,
              (unsigned long)st.Error);
     a->s[0] = malloc(sizeof(text));
     wcscpy(a->s[0], text);
@@ -515,6 +580,7 @@ static const struct getter {
     {"IBackgroundCopyJob::GetProxySettings", g_job_proxy_settings, TRUE},
     {"IBackgroundCopyJob::GetProgress", g_job_progress, TRUE},
     {"IBackgroundCopyJob::GetState", g_job_state, FALSE},
+    {"IBackgroundCopyJob5::GetProperty(COST_FLAGS)", g_job5_cost_flags, FALSE},
     {"IBackgroundCopyJob2::GetNotifyCmdLine", g_job2_notify_cmdline, TRUE},
     {"IBackgroundCopyJob2::GetReplyFileName", g_job2_reply_file_name, FALSE},
     {"IBackgroundCopyJobHttpOptions::GetCustomHeaders", g_http_custom_headers, TRUE},
@@ -524,6 +590,7 @@ static const struct getter {
     {"IBackgroundCopyFile::GetRemoteName", g_file_remote_name, TRUE},
     {"IBackgroundCopyFile::GetLocalName", g_file_local_name, TRUE},
     {"IBackgroundCopyFile3::GetTemporaryName", g_file3_temporary_name, FALSE},
+    {"IBackgroundCopyFile2::GetFileRanges", g_file2_ranges, FALSE},
     {"IBackgroundCopyFile5::GetProperty(HTTP_RESPONSE_HEADERS)", g_file5_property, FALSE},
     {"IDeliveryOptimizationFile::GetStats", g_do_file_stats, FALSE},
     {"IBackgroundCopyFile3::GetTemporaryName (transferred)", g_done_file3_temporary_name, TRUE},
@@ -582,9 +649,16 @@ static void compare_answers(const answer *local, const answer *remote, const cha
             ok = FALSE;
         if (!ok || getenv("BITSDO_TEST_VERBOSE"))
             print_message("%s %s: in-process 0x%08lx %lu \"%ls\" \"%ls\", %s 0x%08lx %lu \"%ls\" \"%ls\"\n",
-                          ok ? "  ok" : "FAIL", getters[i].name, (unsigned long)l->hr, l->num,
-                          l->s[0] ? l->s[0] : L"(null)", l->s[1] ? l->s[1] : L"(null)", how,
-                          (unsigned long)r->hr, r->num, r->s[0] ? r->s[0] : L"(null)",
+                          ok ? "  ok" : "FAIL",
+                          getters[i].name,
+                          (unsigned long)l->hr,
+                          l->num,
+                          l->s[0] ? l->s[0] : L"(null)",
+                          l->s[1] ? l->s[1] : L"(null)",
+                          how,
+                          (unsigned long)r->hr,
+                          r->num,
+                          r->s[0] ? r->s[0] : L"(null)",
                           r->s[1] ? r->s[1] : L"(null)");
         bad += !ok;
     }
@@ -709,7 +783,27 @@ typedef struct sta_call {
     HRESULT hr;
     BOOL proxies;
     double get_state_us;
+    HRESULT next_null_hr;
 } sta_call;
+
+/* IEnumBackgroundCopyFiles::Next(1, &file, NULL), as clients write it: the
+ * count pointer may be NULL when celt is 1. */
+static HRESULT next_without_count(IBackgroundCopyJob *job)
+{
+    IEnumBackgroundCopyFiles *files;
+    IBackgroundCopyFile *file = NULL;
+    HRESULT hr;
+
+    if (FAILED(hr = IBackgroundCopyJob_EnumFiles(job, &files)))
+        return hr;
+    hr = IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL);
+    if (file)
+        IBackgroundCopyFile_Release(file);
+    else if (hr == S_OK)
+        hr = E_POINTER;
+    IEnumBackgroundCopyFiles_Release(files);
+    return hr;
+}
 
 static DWORD WINAPI sta_thread(void *arg)
 {
@@ -722,7 +816,8 @@ static DWORD WINAPI sta_thread(void *arg)
     r.mgr = NULL;
     r.dom = NULL;
     r.qm = NULL;
-    if (SUCCEEDED(c->hr = CoGetInterfaceAndReleaseStream(c->mgr, &IID_IBackgroundCopyManager, (void **)&r.mgr)) &&
+    if (SUCCEEDED(c->hr =
+                      CoGetInterfaceAndReleaseStream(c->mgr, &IID_IBackgroundCopyManager, (void **)&r.mgr)) &&
         SUCCEEDED(c->hr = CoGetInterfaceAndReleaseStream(c->dom, &IID_IDOManager, (void **)&r.dom)) &&
         SUCCEEDED(c->hr = CoGetInterfaceAndReleaseStream(c->qm, &IID_IBackgroundCopyQMgr, (void **)&r.qm))) {
         /* Proxies, not the objects themselves. */
@@ -730,6 +825,7 @@ static DWORD WINAPI sta_thread(void *arg)
                      (void *)r.qm != (void *)c->mta->qm;
         collect(&r, &o);
         run_getters(&o, c->answers);
+        c->next_null_hr = next_without_count(o.job);
         c->get_state_us = median_get_state_us(o.job, 1000);
         release_objects(&o);
     }
@@ -755,15 +851,18 @@ static void test_cross_apartment(void **state)
     release_objects(&o);
 
     c->mta = &r;
-    assert_hr(S_OK, CoMarshalInterThreadInterfaceInStream(&IID_IBackgroundCopyManager, (IUnknown *)r.mgr, &c->mgr));
+    assert_hr(S_OK,
+              CoMarshalInterThreadInterfaceInStream(&IID_IBackgroundCopyManager, (IUnknown *)r.mgr, &c->mgr));
     assert_hr(S_OK, CoMarshalInterThreadInterfaceInStream(&IID_IDOManager, (IUnknown *)r.dom, &c->dom));
-    assert_hr(S_OK, CoMarshalInterThreadInterfaceInStream(&IID_IBackgroundCopyQMgr, (IUnknown *)r.qm, &c->qm));
+    assert_hr(S_OK,
+              CoMarshalInterThreadInterfaceInStream(&IID_IBackgroundCopyQMgr, (IUnknown *)r.qm, &c->qm));
     thread = CreateThread(NULL, 0, sta_thread, c, 0, NULL);
     assert_non_null(thread);
     assert_true(tu_wait_event(thread, 120000));
     CloseHandle(thread);
     assert_hr(S_OK, c->hr);
     assert_true(c->proxies);
+    assert_hr(S_OK, c->next_null_hr);
     print_message("cross-apartment GetState: median %.1f us of 1,000 calls\n", c->get_state_us);
     compare_answers(local, c->answers, "STA through the proxies");
     free_answers(local);
@@ -786,7 +885,8 @@ typedef struct shared {
     BYTE answers[];
 } shared;
 
-static const IID *const root_iids[3] = {&IID_IBackgroundCopyManager, &IID_IDOManager, &IID_IBackgroundCopyQMgr};
+static const IID *const root_iids[3] = {
+    &IID_IBackgroundCopyManager, &IID_IDOManager, &IID_IBackgroundCopyQMgr};
 
 static void names(DWORD pid, WCHAR *map, WCHAR *ready, WCHAR *done)
 {
@@ -842,9 +942,10 @@ static int child_main(DWORD parent, const WCHAR *dir)
         BYTE *bytes;
         STATSTG st;
         if (FAILED(CreateStreamOnHGlobal(NULL, TRUE, &stream[i])) ||
-            FAILED(CoMarshalInterface(stream[i], root_iids[i], root[i], MSHCTX_LOCAL, NULL, MSHLFLAGS_TABLESTRONG)) ||
-            FAILED(IStream_Stat(stream[i], &st, STATFLAG_NONAME)) || st.cbSize.QuadPart > sizeof(sh->blob[i]) ||
-            FAILED(GetHGlobalFromStream(stream[i], &mem)))
+            FAILED(CoMarshalInterface(
+                stream[i], root_iids[i], root[i], MSHCTX_LOCAL, NULL, MSHLFLAGS_TABLESTRONG)) ||
+            FAILED(IStream_Stat(stream[i], &st, STATFLAG_NONAME)) ||
+            st.cbSize.QuadPart > sizeof(sh->blob[i]) || FAILED(GetHGlobalFromStream(stream[i], &mem)))
             return 4;
         bytes = GlobalLock(mem);
         memcpy(sh->blob[i], bytes, (size_t)st.cbSize.QuadPart);
@@ -922,7 +1023,8 @@ static HRESULT WINAPI cb_JobTransferred(IBackgroundCopyCallback *iface, IBackgro
     return S_OK;
 }
 
-static HRESULT WINAPI cb_JobError(IBackgroundCopyCallback *iface, IBackgroundCopyJob *job, IBackgroundCopyError *error)
+static HRESULT WINAPI cb_JobError(IBackgroundCopyCallback *iface, IBackgroundCopyJob *job,
+                                  IBackgroundCopyError *error)
 {
     (void)iface;
     (void)job;
@@ -930,7 +1032,8 @@ static HRESULT WINAPI cb_JobError(IBackgroundCopyCallback *iface, IBackgroundCop
     return S_OK;
 }
 
-static HRESULT WINAPI cb_JobModification(IBackgroundCopyCallback *iface, IBackgroundCopyJob *job, DWORD reserved)
+static HRESULT WINAPI cb_JobModification(IBackgroundCopyCallback *iface, IBackgroundCopyJob *job,
+                                         DWORD reserved)
 {
     (void)iface;
     (void)job;
@@ -939,7 +1042,12 @@ static HRESULT WINAPI cb_JobModification(IBackgroundCopyCallback *iface, IBackgr
 }
 
 static const IBackgroundCopyCallbackVtbl cb_vtbl = {
-    cb_QueryInterface, cb_AddRef, cb_Release, cb_JobTransferred, cb_JobError, cb_JobModification,
+    cb_QueryInterface,
+    cb_AddRef,
+    cb_Release,
+    cb_JobTransferred,
+    cb_JobError,
+    cb_JobModification,
 };
 
 static void test_cross_process(void **state)
@@ -1040,6 +1148,61 @@ static void test_cross_process(void **state)
     }
     IEnumBackgroundCopyJobs_Release(jobs);
     assert_true(found);
+    /* Next(1, &x, NULL) on every enumerator (the [call_as] RemoteNext). */
+    assert_hr(S_OK, next_without_count(o.job));
+    {
+        IEnumBackgroundCopyGroups *groups;
+        IEnumBackgroundCopyJobs1 *jobs1;
+        GUID id;
+
+        assert_hr(S_OK, IBackgroundCopyQMgr_EnumGroups(r.qm, 0, &groups));
+        found = FALSE;
+        while (!found && IEnumBackgroundCopyGroups_Next(groups, 1, &id, NULL) == S_OK)
+            found = IsEqualGUID(&id, &r.group_id);
+        IEnumBackgroundCopyGroups_Release(groups);
+        assert_true(found);
+        assert_hr(S_OK, IBackgroundCopyGroup_EnumJobs(o.group, 0, &jobs1));
+        memset(&id, 0, sizeof(id));
+        assert_hr(S_OK, IEnumBackgroundCopyJobs1_Next(jobs1, 1, &id, NULL));
+        assert_true(IsEqualGUID(&id, &r.job1_id));
+        assert_hr(S_FALSE, IEnumBackgroundCopyJobs1_Next(jobs1, 1, &id, NULL));
+        IEnumBackgroundCopyJobs1_Release(jobs1);
+    }
+
+    /* [in] parameters: strings, VARIANTs, BSTR arrays, range arrays. */
+    {
+        WCHAR *s = NULL, url[3 * MAX_PATH], local[MAX_PATH];
+        FILESETINFO fsi, *fsip = &fsi;
+        DWORD n = 0;
+        VARIANT v;
+
+        assert_hr(S_OK, IBackgroundCopyJob_SetDescription(o.job, L"set from the parent \x263a"));
+        assert_hr(S_OK, IBackgroundCopyJob_GetDescription(o.job, &s));
+        assert_wstr_equal(s, L"set from the parent \x263a");
+        CoTaskMemFree(s);
+        bstr_variant(&v, L"renamed by the parent");
+        assert_hr(S_OK, IDODownload_SetProperty(o.download, DODownloadProperty_DisplayName, &v));
+        VariantClear(&v);
+        assert_hr(S_OK, IDODownload_GetProperty(o.download, DODownloadProperty_DisplayName, &v));
+        assert_int_equal(V_VT(&v), VT_BSTR);
+        assert_wstr_equal(V_BSTR(&v), L"renamed by the parent");
+        VariantClear(&v);
+        swprintf(local, MAX_PATH, L"%ls\\second.bin", dir);
+        fsi.bstrRemoteFile = SysAllocString(tu_file_url(url, ARRAYSIZE(url), sh->source));
+        fsi.bstrLocalFile = SysAllocString(local);
+        fsi.dwSizeHint = 7;
+        assert_hr(S_OK, IBackgroundCopyJob1_AddFiles(o.job1, 1, &fsip));
+        SysFreeString(fsi.bstrRemoteFile);
+        SysFreeString(fsi.bstrLocalFile);
+        assert_hr(S_OK, IBackgroundCopyJob1_GetFileCount(o.job1, &n));
+        assert_int_equal(n, 2);
+        memset(&fsi, 0, sizeof(fsi));
+        assert_hr(S_OK, IBackgroundCopyJob1_GetFile(o.job1, 1, &fsi));
+        assert_wstr_equal(fsi.bstrLocalFile, local);
+        assert_int_equal(fsi.dwSizeHint, 7);
+        SysFreeString(fsi.bstrRemoteFile);
+        SysFreeString(fsi.bstrLocalFile);
+    }
 
     /* One cross-process call. */
     us = median_get_state_us(o.job, 1000);
@@ -1048,7 +1211,8 @@ static void test_cross_process(void **state)
     /* A callback of ours, called by the child when its job has transferred. */
     cb.transferred = CreateEventW(NULL, TRUE, FALSE, NULL);
     assert_hr(S_OK, IBackgroundCopyJob_SetNotifyFlags(o.job, BG_NOTIFY_JOB_TRANSFERRED));
-    assert_hr(S_OK, IBackgroundCopyJob_SetNotifyInterface(o.job, (IUnknown *)&cb.IBackgroundCopyCallback_iface));
+    assert_hr(S_OK,
+              IBackgroundCopyJob_SetNotifyInterface(o.job, (IUnknown *)&cb.IBackgroundCopyCallback_iface));
     assert_hr(S_OK, IBackgroundCopyJob_Resume(o.job));
     assert_true(tu_wait_event(cb.transferred, TU_WAIT_MS));
     assert_true(cb.calls >= 1);

@@ -135,8 +135,8 @@ static LONG set_sz(const WCHAR *key, const WCHAR *sub, const WCHAR *name, const 
         swprintf(path, ARRAYSIZE(path), L"%ls\\%ls", key, sub);
     else
         swprintf(path, ARRAYSIZE(path), L"%ls", key);
-    return RegSetKeyValueW(HKEY_CLASSES_ROOT, path, name, REG_SZ, value,
-                           (DWORD)((wcslen(value) + 1) * sizeof(WCHAR)));
+    return RegSetKeyValueW(
+        HKEY_CLASSES_ROOT, path, name, REG_SZ, value, (DWORD)((wcslen(value) + 1) * sizeof(WCHAR)));
 }
 
 static HRESULT register_interface(const IID *iid, const char *name, ULONG methods, const WCHAR *ps)
