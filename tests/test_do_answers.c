@@ -31,8 +31,12 @@ static int group_setup(void **state)
     if (tu_group_setup(state) || !ht_init())
         return -1;
     ht_make(src, MAX_PATH, SRC_NAME, SRC_SIZE, SRC_SEED);
-    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
-                                     &IID_IDOManager, (void **)&mgr));
+    assert_hr(S_OK,
+              CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization,
+                               NULL,
+                               CLSCTX_INPROC_SERVER,
+                               &IID_IDOManager,
+                               (void **)&mgr));
     return 0;
 }
 
@@ -97,8 +101,13 @@ static IDODownload *paused_download(const WCHAR *local)
     IDODownload *d;
 
     ht_token(token, sizeof(token), "doanswers");
-    swprintf(url, ARRAYSIZE(url), L"http://127.0.0.1:%u/fault/stall=60000:1,stall-at=%u,id=%hs/%ls", ht.fault_http,
-             STALL_AT, token, SRC_NAME);
+    swprintf(url,
+             ARRAYSIZE(url),
+             L"http://127.0.0.1:%u/fault/stall=60000:1,stall-at=%u,id=%hs/%ls",
+             ht.fault_http,
+             STALL_AT,
+             token,
+             SRC_NAME);
     d = download(url, local);
     assert_hr(S_OK, IDODownload_Start(d, NULL));
     assert_true(tu_wait_until(stalled_bytes_in, d, TU_WAIT_MS));
@@ -228,8 +237,14 @@ static void test_temp_deleted_while_paused(void **state)
 static void test_malformed_local_path(void **state)
 {
     static const WCHAR *const invalid[] = {
-        L"relative\\path.bin", L"C:\\dir\\a*b.bin", L"C:\\dir\\a?b.bin", L"C:\\dir\\file.bin:stream",
-        L"C:\\dir\\..\\x.bin", L"C:\\dir\\CON", L"\\\\?\\C:\\x.bin", L"C:\\dir\\",
+        L"relative\\path.bin",
+        L"C:\\dir\\a*b.bin",
+        L"C:\\dir\\a?b.bin",
+        L"C:\\dir\\file.bin:stream",
+        L"C:\\dir\\..\\x.bin",
+        L"C:\\dir\\CON",
+        L"\\\\?\\C:\\x.bin",
+        L"C:\\dir\\",
     };
     WCHAR longer[MAX_PATH + 20];
     IDODownload *d = NULL;
@@ -247,7 +262,8 @@ static void test_malformed_local_path(void **state)
     for (i = 3; i < MAX_PATH + 5; i++)
         longer[i] = (i % 100) ? L'a' : L'\\';
     longer[i] = 0;
-    assert_hr(HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE), set_bstr(d, DODownloadProperty_LocalPath, longer));
+    assert_hr(HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE),
+              set_bstr(d, DODownloadProperty_LocalPath, longer));
     assert_hr(E_INVALIDARG, set_bstr(d, DODownloadProperty_LocalPath, L""));
     assert_hr(S_OK, IDODownload_Abort(d));
     IDODownload_Release(d);

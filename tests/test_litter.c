@@ -21,7 +21,14 @@
 
 /* --- the child ---------------------------------------------------------------- */
 
-enum { CHILD_OK = 0, CHILD_NO_COM = 10, CHILD_NO_JOB, CHILD_NO_BYTES, CHILD_NO_TEMP, CHILD_BAD_STATE };
+enum {
+    CHILD_OK = 0,
+    CHILD_NO_COM = 10,
+    CHILD_NO_JOB,
+    CHILD_NO_BYTES,
+    CHILD_NO_TEMP,
+    CHILD_BAD_STATE
+};
 
 static UINT64 child_bytes(IBackgroundCopyJob *job, BG_JOB_STATE *state)
 {
@@ -49,8 +56,11 @@ static int child_main(const WCHAR *mode, const WCHAR *dir, const WCHAR *url)
     BOOL transferring = !wcscmp(mode, L"transferring");
 
     if (FAILED(CoInitializeEx(NULL, COINIT_MULTITHREADED)) ||
-        FAILED(CoCreateInstance(&CLSID_BitsdoPrivateManager, NULL, CLSCTX_INPROC_SERVER,
-                                &IID_IBackgroundCopyManager, (void **)&mgr)))
+        FAILED(CoCreateInstance(&CLSID_BitsdoPrivateManager,
+                                NULL,
+                                CLSCTX_INPROC_SERVER,
+                                &IID_IBackgroundCopyManager,
+                                (void **)&mgr)))
         return CHILD_NO_COM;
     swprintf(local, MAX_PATH, L"%ls\\%ls.out", dir, mode);
     if (!transferring) {
@@ -73,7 +83,8 @@ static int child_main(const WCHAR *mode, const WCHAR *dir, const WCHAR *url)
     }
     if (tu_count_temp_files(dir) != 1)
         return CHILD_NO_TEMP;
-    printf("child %ls: %llu bytes in, temp file there; ExitProcess\n", mode,
+    printf("child %ls: %llu bytes in, temp file there; ExitProcess\n",
+           mode,
            (unsigned long long)child_bytes(job, &state));
     fflush(stdout);
     /* No Cancel, no Complete, no Release, no CoUninitialize. */
@@ -137,7 +148,10 @@ static void test_exit_while_transferring(void **state)
     ht_make(src, MAX_PATH, L"litter-slow.src", 4 * TU_MB, 82);
     ht_token(token, sizeof(token), "litter");
     /* 64 KB/s: minutes for the file, so the exit always cuts it short. */
-    swprintf(url, ARRAYSIZE(url), L"http://127.0.0.1:%u/fault/slow=65536,id=%hs/litter-slow.src", ht.fault_http,
+    swprintf(url,
+             ARRAYSIZE(url),
+             L"http://127.0.0.1:%u/fault/slow=65536,id=%hs/litter-slow.src",
+             ht.fault_http,
              token);
     check_no_litter(L"transferring", url);
 }
