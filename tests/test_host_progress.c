@@ -594,5 +594,9 @@ int main(int argc, char **argv)
             return child_check(wargc, wargv);
         return 1;
     }
+    /* Custom marshaling is opt-in (marshal_host.c): the host this test
+     * starts inherits the switch; any host left by an earlier test goes. */
+    SetEnvironmentVariableW(L"BITSDO_CUSTOM_MARSHAL", L"1");
+    stop_host();
     return cmocka_run_group_tests(tests, tu_group_setup, group_teardown);
 }
