@@ -235,6 +235,7 @@ static void test_unregister_register(void **state)
     IBackgroundCopyManager *mgr = (IBackgroundCopyManager *)(ULONG_PTR)1;
     BOOL registered[N_CLASSES];
     WCHAR path[MAX_PATH], model[64];
+    DWORD code;
     size_t i;
     HRESULT hr;
 
@@ -246,7 +247,18 @@ static void test_unregister_register(void **state)
     /* No host from an earlier test reads the registration meanwhile. */
     assert_int_equal(stop_host(), 0);
     /* regsvr32 /u: every key we wrote is gone, the rest of HKCR stays. */
-    assert_int_equal(run_regsvr32(L"/s /u"), 0);
+    code = run_regsvr32(L"/s /u");
+    if (code) {
+        /* Which HRESULT, and which keys stayed: for the report. */
+        HRESULT(WINAPI * unregister)(void) =
+            (HRESULT(WINAPI *)(void))(void *)GetProcAddress(dll, "DllUnregisterServer");
+        for (i = 0; i < N_CLASSES; i++)
+            if (class_key_exists(our_classes[i]))
+                print_error("class %u of our_classes still registered\n", (unsigned)i);
+        print_error("regsvr32 /s /u exited %lu; DllUnregisterServer again here: 0x%08lx\n", code,
+                    unregister ? (unsigned long)unregister() : 0ul);
+    }
+    assert_int_equal(code, 0);
     for (i = 0; i < N_CLASSES; i++)
         assert_false(class_key_exists(our_classes[i]));
     {
