@@ -452,6 +452,26 @@ static void g_file5_property(objects *o, answer *a)
     a->s[0] = keep(SUCCEEDED(a->hr) ? value.String : NULL);
     IBackgroundCopyFile5_Release(file5);
 }
+/* SetProperty: E_NOTIMPL for the headers id, E_INVALIDARG for another (num);
+ * GetProperty of that other id: E_INVALIDARG and a NULL string (num 0). */
+static void g_file5_set_property(objects *o, answer *a)
+{
+    BITS_FILE_PROPERTY_VALUE value;
+    WITH(IBackgroundCopyFile5, o->file, &IID_IBackgroundCopyFile5, file5);
+    value.String = (LPWSTR)L"X-Bitsdo: set";
+    a->hr = IBackgroundCopyFile5_SetProperty(file5, BITS_FILE_PROPERTY_ID_HTTP_RESPONSE_HEADERS, value);
+    a->num = (DWORD)IBackgroundCopyFile5_SetProperty(file5, (BITS_FILE_PROPERTY_ID)2, value);
+    IBackgroundCopyFile5_Release(file5);
+}
+static void g_file5_other_property(objects *o, answer *a)
+{
+    BITS_FILE_PROPERTY_VALUE value;
+    WITH(IBackgroundCopyFile5, o->file, &IID_IBackgroundCopyFile5, file5);
+    value.String = (LPWSTR)L"untouched";
+    a->hr = IBackgroundCopyFile5_GetProperty(file5, (BITS_FILE_PROPERTY_ID)2, &value);
+    a->num = value.String != NULL;
+    IBackgroundCopyFile5_Release(file5);
+}
 static void g_do_file_stats(objects *o, answer *a)
 {
     DOSwarmStats stats;
@@ -592,6 +612,8 @@ static const struct getter {
     {"IBackgroundCopyFile3::GetTemporaryName", g_file3_temporary_name, FALSE},
     {"IBackgroundCopyFile2::GetFileRanges", g_file2_ranges, FALSE},
     {"IBackgroundCopyFile5::GetProperty(HTTP_RESPONSE_HEADERS)", g_file5_property, FALSE},
+    {"IBackgroundCopyFile5::SetProperty(HTTP_RESPONSE_HEADERS, 2)", g_file5_set_property, FALSE},
+    {"IBackgroundCopyFile5::GetProperty(2)", g_file5_other_property, FALSE},
     {"IDeliveryOptimizationFile::GetStats", g_do_file_stats, FALSE},
     {"IBackgroundCopyFile3::GetTemporaryName (transferred)", g_done_file3_temporary_name, TRUE},
     {"IDeliveryOptimizationFile::GetStats (transferred)", g_done_file_stats, TRUE},

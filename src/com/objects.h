@@ -22,6 +22,7 @@ BOOL bitsdo_proxy_can_unload(void);
 ULONG bitsdo_proxy_interface_count(void);
 HRESULT bitsdo_proxy_register(const WCHAR *dll_path);
 HRESULT bitsdo_proxy_unregister(void);
+LONG bitsdo_reg_delete_tree(const WCHAR *hkcr_subkey); /* gone: ERROR_SUCCESS */
 
 /* factory.c: a class factory for a constructor. */
 typedef HRESULT (*bitsdo_constructor)(REFIID riid, void **out);

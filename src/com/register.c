@@ -118,11 +118,31 @@ static LONG copy_tree(const WCHAR *src, const WCHAR *dst)
     return err;
 }
 
+/* Deletes HKCR\name with everything under it. RegDeleteTreeW is not
+ * atomic: it enumerates and deletes subkey by subkey, so a pass can fail
+ * halfway when another process opens, reads or touches the tree meanwhile
+ * (under Wine a key with a subkey cannot be deleted, and a key deleted under
+ * an open handle fails its enumeration). A failed pass is retried a bounded
+ * number of times; what counts is the result: success when the key is gone,
+ * the last error only when it is still there. */
+LONG bitsdo_reg_delete_tree(const WCHAR *name)
+{
+    LONG err = ERROR_SUCCESS;
+    int pass;
+
+    for (pass = 0; pass < 5; pass++) {
+        if (pass)
+            Sleep(20 * pass);
+        err = RegDeleteTreeW(HKEY_CLASSES_ROOT, name);
+        if (err == ERROR_FILE_NOT_FOUND || !key_exists(name))
+            return ERROR_SUCCESS;
+    }
+    return err ? err : ERROR_ACCESS_DENIED;
+}
+
 static LONG delete_tree(const WCHAR *name)
 {
-    LONG err = RegDeleteTreeW(HKEY_CLASSES_ROOT, name);
-
-    return err == ERROR_FILE_NOT_FOUND ? ERROR_SUCCESS : err;
+    return bitsdo_reg_delete_tree(name);
 }
 
 /* Sets the default value (name NULL) or a named value of HKCR\key\sub

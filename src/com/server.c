@@ -178,8 +178,8 @@ static HRESULT unregister_appid(void)
 
     StringFromGUID2(&appid_host, appid, ARRAYSIZE(appid));
     swprintf(name, ARRAYSIZE(name), L"AppID\\%ls", appid);
-    err = RegDeleteTreeW(HKEY_CLASSES_ROOT, name);
-    return HRESULT_FROM_WIN32(err == ERROR_FILE_NOT_FOUND ? ERROR_SUCCESS : err);
+    err = bitsdo_reg_delete_tree(name);
+    return HRESULT_FROM_WIN32(err);
 }
 
 static HRESULT unregister_class(const struct bitsdo_class *c)
@@ -188,9 +188,7 @@ static HRESULT unregister_class(const struct bitsdo_class *c)
     LONG err;
 
     clsid_key(c->clsid, name, ARRAYSIZE(name));
-    err = RegDeleteTreeW(HKEY_CLASSES_ROOT, name);
-    if (err == ERROR_FILE_NOT_FOUND)
-        err = ERROR_SUCCESS;
+    err = bitsdo_reg_delete_tree(name);
     return HRESULT_FROM_WIN32(err);
 }
 
