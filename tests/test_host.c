@@ -16,6 +16,7 @@
  */
 #include "testutil.h"
 #include "http_util.h"
+#include "host_util.h"
 #include "hostinfo.h"
 
 #include <shlobj.h>
@@ -38,75 +39,19 @@ static IBackgroundCopyManager *public_manager(DWORD context)
     return mgr;
 }
 
-/* The host's info block as published now (FALSE if there is none). */
-static BOOL read_info(bitsdo_host_info *info)
-{
-    WCHAR name[256];
-    HANDLE mapping;
-    const bitsdo_host_info *view;
-    BOOL ok;
-
-    if (!bitsdo_host_object_name(BITSDO_HOST_NAME_INFO, name, ARRAYSIZE(name)) ||
-        !(mapping = OpenFileMappingW(FILE_MAP_READ, FALSE, name)))
-        return FALSE;
-    view = MapViewOfFile(mapping, FILE_MAP_READ, 0, 0, sizeof(*view));
-    CloseHandle(mapping);
-    if (!view)
-        return FALSE;
-    ok = bitsdo_host_info_read(view, info);
-    UnmapViewOfFile(view);
-    return ok && info->magic == BITSDO_HOST_INFO_MAGIC;
-}
-
-/* The running host's process (SYNCHRONIZE | PROCESS_TERMINATE), or NULL. */
 static HANDLE host_process(DWORD *pid)
 {
-    bitsdo_host_info *info = malloc(sizeof(*info));
-    HANDLE process = NULL;
-
-    assert_non_null(info);
-    if (read_info(info) && info->state == BITSDO_HOST_READY) {
-        process = OpenProcess(SYNCHRONIZE | PROCESS_TERMINATE, FALSE, info->pid);
-        if (pid)
-            *pid = info->pid;
-    }
-    free(info);
-    return process;
-}
-
-/* Runs a program with arguments, waits (bounded), returns its exit code. */
-static DWORD run_program(const WCHAR *program, const WCHAR *args)
-{
-    WCHAR cmd[1024];
-    STARTUPINFOW si;
-    PROCESS_INFORMATION pi;
-    DWORD code = 0xdead;
-
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    swprintf(cmd, ARRAYSIZE(cmd), L"\"%ls\" %ls", program, args);
-    assert_true(CreateProcessW(program, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
-    CloseHandle(pi.hThread);
-    assert_int_equal(WAIT_OBJECT_0, WaitForSingleObject(pi.hProcess, CHILD_WAIT_MS));
-    GetExitCodeProcess(pi.hProcess, &code);
-    CloseHandle(pi.hProcess);
-    return code;
+    return hu_host_process(pid);
 }
 
 static DWORD run_child(const WCHAR *args)
 {
-    return run_program(self_path, args);
+    return hu_run(self_path, args);
 }
 
 static void stop_host(void)
 {
-    WCHAR host[MAX_PATH], *slash;
-
-    wcscpy(host, self_path);
-    slash = wcsrchr(host, L'\\');
-    assert_non_null(slash);
-    wcscpy(slash + 1, L"bitsdo-host.exe");
-    assert_int_equal(0, run_program(host, L"-Stop"));
+    assert_int_equal(0, hu_stop_host());
 }
 
 /* --- the child's steps ----------------------------------------------------- */

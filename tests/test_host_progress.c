@@ -13,6 +13,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "testutil.h"
+#include "host_util.h"
 #include "hostinfo.h"
 
 #include <shellapi.h>
@@ -88,61 +89,17 @@ static IBackgroundCopyJob *plain_proxy(IBackgroundCopyManager *mgr, const GUID *
 
 static DWORD run_child(const WCHAR *args)
 {
-    WCHAR cmd[1024];
-    STARTUPINFOW si;
-    PROCESS_INFORMATION pi;
-    DWORD code = 0xdead;
-
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    swprintf(cmd, ARRAYSIZE(cmd), L"\"%ls\" %ls", self_path, args);
-    assert_true(CreateProcessW(self_path, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
-    CloseHandle(pi.hThread);
-    assert_int_equal(WAIT_OBJECT_0, WaitForSingleObject(pi.hProcess, CHILD_WAIT_MS));
-    GetExitCodeProcess(pi.hProcess, &code);
-    CloseHandle(pi.hProcess);
-    return code;
+    return hu_run(self_path, args);
 }
 
 static void stop_host(void)
 {
-    WCHAR host[MAX_PATH], cmd[MAX_PATH + 16], *slash;
-    STARTUPINFOW si;
-    PROCESS_INFORMATION pi;
-
-    wcscpy(host, self_path);
-    slash = wcsrchr(host, L'\\');
-    assert_non_null(slash);
-    wcscpy(slash + 1, L"bitsdo-host.exe");
-    swprintf(cmd, ARRAYSIZE(cmd), L"\"%ls\" -Stop", host);
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    assert_true(CreateProcessW(host, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
-    CloseHandle(pi.hThread);
-    assert_int_equal(WAIT_OBJECT_0, WaitForSingleObject(pi.hProcess, CHILD_WAIT_MS));
-    CloseHandle(pi.hProcess);
+    hu_stop_host();
 }
 
-/* The running host's process (SYNCHRONIZE | PROCESS_TERMINATE), or NULL. */
 static HANDLE host_process(void)
 {
-    WCHAR name[256];
-    HANDLE mapping, process = NULL;
-    const bitsdo_host_info *view;
-    bitsdo_host_info *info = malloc(sizeof(*info));
-
-    assert_non_null(info);
-    if (bitsdo_host_object_name(BITSDO_HOST_NAME_INFO, name, ARRAYSIZE(name)) &&
-        (mapping = OpenFileMappingW(FILE_MAP_READ, FALSE, name))) {
-        if ((view = MapViewOfFile(mapping, FILE_MAP_READ, 0, 0, sizeof(*view)))) {
-            if (bitsdo_host_info_read(view, info) && info->state == BITSDO_HOST_READY)
-                process = OpenProcess(SYNCHRONIZE | PROCESS_TERMINATE, FALSE, info->pid);
-            UnmapViewOfFile(view);
-        }
-        CloseHandle(mapping);
-    }
-    free(info);
-    return process;
+    return hu_host_process(NULL);
 }
 
 static void assert_same_progress(const BG_JOB_PROGRESS *a, const BG_JOB_PROGRESS *b)
