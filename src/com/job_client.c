@@ -478,12 +478,31 @@ static HRESULT WINAPI jm_GetMarshalSizeMax(IMarshal *iface, REFIID riid, void *p
     return hr;
 }
 
+struct proxy_marshal_args {
+    IUnknown *proxy;
+    REFIID riid;
+    DWORD dest;
+    void *dest_ctx;
+    DWORD flags;
+};
+
+/* The proxy's own marshaling: the receiver gets a proxy of the host's
+ * object (a table marshaling of a proxy cannot be released here: see the
+ * facts in docs/hosting.md; callers that table-marshal a client object
+ * leak one host reference, as with any proxy). */
+static HRESULT proxy_marshal_into(void *ctx, IStream *stream)
+{
+    struct proxy_marshal_args *a = ctx;
+
+    return CoMarshalInterface(stream, a->riid, a->proxy, a->dest, a->dest_ctx, a->flags);
+}
+
 static HRESULT WINAPI jm_MarshalInterface(IMarshal *iface, IStream *stream, REFIID riid, void *pv, DWORD dest,
                                           void *dest_ctx, DWORD flags)
 {
     bitsdo_job_client *c = impl_from_IMarshal(iface);
+    struct proxy_marshal_args args = {c->proxy, riid, dest, dest_ctx, flags};
     bitsdo_jobref ref;
-    ULONG written = 0;
     IMarshal *m;
     HRESULT hr;
 
@@ -498,29 +517,8 @@ static HRESULT WINAPI jm_MarshalInterface(IMarshal *iface, IStream *stream, REFI
     }
     ref = c->ref;
     ref.iid = *riid;
-    if (FAILED(hr = IStream_Write(stream, &ref, sizeof(ref), &written)))
-        return hr;
-    if (written != sizeof(ref))
-        return STG_E_MEDIUMFULL;
-    /* The proxy's own marshaling: the receiver gets a proxy of the host's
-     * object (a table marshaling of a proxy cannot be released here: see
-     * the facts in docs/hosting.md; callers that table-marshal a client
-     * object leak one host reference, as with any proxy). */
-    return CoMarshalInterface(stream, riid, c->proxy, dest, dest_ctx, flags);
-}
-
-static HRESULT read_ref(IStream *stream, bitsdo_jobref *ref)
-{
-    ULONG read = 0;
-    HRESULT hr;
-
-    if (!stream)
-        return E_INVALIDARG;
-    if (FAILED(hr = IStream_Read(stream, ref, sizeof(*ref), &read)))
-        return hr;
-    if (read != sizeof(*ref) || ref->magic != BITSDO_JOBREF_MAGIC || ref->version != BITSDO_JOBREF_VERSION)
-        return RPC_E_INVALID_OBJREF;
-    return S_OK;
+    return bitsdo_jobref_write(stream, &ref, &c->IUnknown_iface, riid, dest, dest_ctx, flags, proxy_marshal_into,
+                               &args);
 }
 
 static BOOL custom_disabled(void)
@@ -544,10 +542,14 @@ static HRESULT WINAPI jm_UnmarshalInterface(IMarshal *iface, IStream *stream, RE
     if (!out)
         return E_POINTER;
     *out = NULL;
-    if (FAILED(hr = read_ref(stream, &ref)))
+    if (FAILED(hr = bitsdo_jobref_read(stream, &ref)))
         return hr;
     if (FAILED(hr = CoUnmarshalInterface(stream, &ref.iid, (void **)&proxy)))
         return hr;
+    if (FAILED(hr = bitsdo_jobref_skip(stream, &ref))) {
+        IUnknown_Release(proxy);
+        return hr;
+    }
     if (custom_disabled()) {
         hr = IUnknown_QueryInterface(proxy, riid, out);
         IUnknown_Release(proxy);
@@ -576,9 +578,11 @@ static HRESULT WINAPI jm_ReleaseMarshalData(IMarshal *iface, IStream *stream)
     HRESULT hr;
 
     (void)iface;
-    if (FAILED(hr = read_ref(stream, &ref)))
+    if (FAILED(hr = bitsdo_jobref_read(stream, &ref)))
         return hr;
-    return CoReleaseMarshalData(stream);
+    if (FAILED(hr = CoReleaseMarshalData(stream)))
+        return hr;
+    return bitsdo_jobref_skip(stream, &ref);
 }
 
 /* Nothing of ours is connected: the host disconnects its own objects. */

@@ -36,10 +36,9 @@ static ULONG WINAPI mh_Release(IMarshal *iface)
     return IUnknown_Release(impl_from_IMarshal(iface)->outer);
 }
 
-/* Opt-in for now (BITSDO_CUSTOM_MARSHAL=1 in the host's environment): job
- * pointers returned inside an array (IEnumBackgroundCopyJobs::Next through
- * the proxies) come back with a zero count when they are custom-marshaled,
- * a defect not found yet; the standard proxies are always right. */
+/* On unless BITSDO_NO_CUSTOM_MARSHAL=1 is in the host's environment (then
+ * every client gets plain standard proxies, for comparison and as a way
+ * out). */
 static BOOL custom_enabled(void)
 {
     static volatile LONG state; /* 0 unknown, 1 off, 2 on */
@@ -47,9 +46,9 @@ static BOOL custom_enabled(void)
 
     if (!s) {
         WCHAR buf[8];
-        DWORD n = GetEnvironmentVariableW(L"BITSDO_CUSTOM_MARSHAL", buf, ARRAYSIZE(buf));
+        DWORD n = GetEnvironmentVariableW(L"BITSDO_NO_CUSTOM_MARSHAL", buf, ARRAYSIZE(buf));
 
-        s = (n == 1 && buf[0] == L'1') ? 2 : 1;
+        s = (n == 1 && buf[0] == L'1') ? 1 : 2;
         InterlockedExchange(&state, s);
     }
     return s == 2;
@@ -124,35 +123,46 @@ static HRESULT WINAPI mh_GetMarshalSizeMax(IMarshal *iface, REFIID riid, void *p
         return hr;
     hr = IMarshal_GetMarshalSizeMax(std, riid, pv, dest, dest_ctx, flags, size);
     IMarshal_Release(std);
-    /* Our header, then a whole standard OBJREF, whose own header the
-     * standard marshaler's figure may leave out: room for it too. */
+    /* Our header, then the standard OBJREF (the standard marshaler's
+     * figure counts its header), then padding up to this figure. */
     if (SUCCEEDED(hr) && custom(m, riid, dest, NULL))
-        *size += sizeof(bitsdo_jobref) + 1024;
+        *size += sizeof(bitsdo_jobref);
     return hr;
+}
+
+struct std_marshal_args {
+    IMarshal *std;
+    REFIID riid;
+    void *pv;
+    DWORD dest;
+    void *dest_ctx;
+    DWORD flags;
+};
+
+static HRESULT std_marshal(void *ctx, IStream *stream)
+{
+    struct std_marshal_args *a = ctx;
+
+    return IMarshal_MarshalInterface(a->std, stream, a->riid, a->pv, a->dest, a->dest_ctx, a->flags);
 }
 
 static HRESULT WINAPI mh_MarshalInterface(IMarshal *iface, IStream *stream, REFIID riid, void *pv, DWORD dest,
                                           void *dest_ctx, DWORD flags)
 {
     bitsdo_marshal_host *m = impl_from_IMarshal(iface);
+    struct std_marshal_args args = {NULL, riid, pv, dest, dest_ctx, flags};
     bitsdo_jobref ref;
-    IMarshal *std;
     HRESULT hr;
 
     if (!stream)
         return E_INVALIDARG;
-    if (custom(m, riid, dest, &ref)) {
-        ULONG written = 0;
-
-        if (FAILED(hr = IStream_Write(stream, &ref, sizeof(ref), &written)))
-            return hr;
-        if (written != sizeof(ref))
-            return STG_E_MEDIUMFULL;
-    }
-    if (FAILED(hr = standard(m, riid, dest, dest_ctx, flags, &std)))
+    if (FAILED(hr = standard(m, riid, dest, dest_ctx, flags, &args.std)))
         return hr;
-    hr = IMarshal_MarshalInterface(std, stream, riid, pv, dest, dest_ctx, flags);
-    IMarshal_Release(std);
+    if (!custom(m, riid, dest, &ref))
+        hr = std_marshal(&args, stream);
+    else
+        hr = bitsdo_jobref_write(stream, &ref, m->outer, riid, dest, dest_ctx, flags, std_marshal, &args);
+    IMarshal_Release(args.std);
     return hr;
 }
 
