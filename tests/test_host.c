@@ -18,6 +18,7 @@
 #include "http_util.h"
 #include "host_util.h"
 #include "hostinfo.h"
+#include "store.h"
 
 #include <shlobj.h>
 
@@ -467,6 +468,125 @@ static void test_bad_records_set_aside(void **state)
     cancel_public_jobs();
 }
 
+/* bitsdo_store_get's callback: keeps the record (the store must not be
+ * called from inside). */
+static HRESULT take_record(void *ctx, const GUID *id, uint32_t kind, bitsdo_job_rec *rec,
+                           const bitsdo_store_section *sections, uint32_t n)
+{
+    (void)id;
+    (void)sections;
+    (void)n;
+    assert_int_equal(BITSDO_STORE_KIND_BITS_JOB, kind);
+    *(bitsdo_job_rec *)ctx = *rec;
+    bitsdo_job_rec_init(rec);
+    return S_OK;
+}
+
+/* A job of another user (its stored owner is another SID, as a store
+ * written under that user would say): EnumJobs(0) and GetOwner show the
+ * caller only its own jobs; BG_JOB_ENUM_ALL_USERS shows both to an
+ * administrator (under Wine every user is one) and is refused with
+ * E_ACCESSDENIED to a caller whose Administrators group is deny-only. */
+static void test_owner_filtering(void **state)
+{
+    static const WCHAR other[] = L"S-1-5-21-1111111111-2222222222-3333333333-4242";
+    IBackgroundCopyManager *mgr;
+    IBackgroundCopyJob *mine, *theirs, *job;
+    IEnumBackgroundCopyJobs *e;
+    bitsdo_store *store;
+    bitsdo_job_rec rec;
+    GUID my_id, their_id, id;
+    WCHAR dir[MAX_PATH], *owner = NULL;
+    BOOL saw_mine = FALSE, saw_theirs = FALSE;
+    HANDLE token, restricted = NULL, imp = NULL;
+    BYTE admins[SECURITY_MAX_SID_SIZE];
+    SID_AND_ATTRIBUTES disable;
+    DWORD size = sizeof(admins);
+
+    (void)state;
+    cancel_public_jobs();
+    mgr = public_manager(CLSCTX_INPROC_SERVER);
+    mine = tu_create_job(mgr, L"mine", &my_id);
+    theirs = tu_create_job(mgr, L"theirs", &their_id);
+    assert_true(tu_wait_until(record_exists, &their_id, 10000));
+    IBackgroundCopyJob_Release(theirs);
+    IBackgroundCopyJob_Release(mine);
+    IBackgroundCopyManager_Release(mgr);
+    stop_host();
+
+    /* the second job becomes another user's in the store */
+    assert_hr(S_OK, bitsdo_store_open(store_path(dir, NULL), &store));
+    bitsdo_job_rec_init(&rec);
+    assert_hr(S_OK, bitsdo_store_get(store, &their_id, take_record, &rec));
+    free(rec.owner_sid);
+    rec.owner_sid = (bitsdo_wchar *)_wcsdup(other);
+    assert_hr(S_OK, bitsdo_store_put_job(store, BITSDO_STORE_KIND_BITS_JOB, &rec, NULL, 0, NULL, 0));
+    bitsdo_job_rec_free(&rec);
+    bitsdo_store_close(store);
+
+    mgr = public_manager(CLSCTX_INPROC_SERVER);
+    assert_hr(S_OK, IBackgroundCopyManager_EnumJobs(mgr, 0, &e));
+    while (IEnumBackgroundCopyJobs_Next(e, 1, &job, NULL) == S_OK) {
+        assert_hr(S_OK, IBackgroundCopyJob_GetId(job, &id));
+        saw_mine |= IsEqualGUID(&id, &my_id);
+        saw_theirs |= IsEqualGUID(&id, &their_id);
+        IBackgroundCopyJob_Release(job);
+    }
+    IEnumBackgroundCopyJobs_Release(e);
+    assert_true(saw_mine);
+    assert_false(saw_theirs);
+
+    saw_mine = saw_theirs = FALSE;
+    assert_hr(S_OK, IBackgroundCopyManager_EnumJobs(mgr, BG_JOB_ENUM_ALL_USERS, &e));
+    while (IEnumBackgroundCopyJobs_Next(e, 1, &job, NULL) == S_OK) {
+        assert_hr(S_OK, IBackgroundCopyJob_GetId(job, &id));
+        saw_mine |= IsEqualGUID(&id, &my_id);
+        if (IsEqualGUID(&id, &their_id)) {
+            saw_theirs = TRUE;
+            assert_hr(S_OK, IBackgroundCopyJob_GetOwner(job, &owner));
+            assert_wstr_equal(other, owner);
+            CoTaskMemFree(owner);
+        }
+        IBackgroundCopyJob_Release(job);
+    }
+    IEnumBackgroundCopyJobs_Release(e);
+    assert_true(saw_mine);
+    assert_true(saw_theirs);
+    IBackgroundCopyManager_Release(mgr);
+
+    /* Not an administrator: the same call in-process (the private class
+     * decides on the calling thread's token) is refused. */
+    assert_true(CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, admins, &size));
+    disable.Sid = admins;
+    disable.Attributes = 0;
+    assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_ALL_ACCESS, &token));
+    if (!CreateRestrictedToken(token, 0, 1, &disable, 0, NULL, 0, NULL, &restricted) ||
+        !DuplicateToken(restricted, SecurityImpersonation, &imp) || !SetThreadToken(NULL, imp)) {
+        print_message("no restricted token here (error %lu): the refusal is not checked\n", GetLastError());
+    } else {
+        IBackgroundCopyManager *priv = tu_manager();
+        HRESULT hr = IBackgroundCopyManager_EnumJobs(priv, BG_JOB_ENUM_ALL_USERS, &e);
+
+        RevertToSelf();
+        assert_hr(E_ACCESSDENIED, hr);
+        assert_hr(S_OK, IBackgroundCopyManager_EnumJobs(priv, 0, &e));
+        IEnumBackgroundCopyJobs_Release(e);
+        IBackgroundCopyManager_Release(priv);
+    }
+    if (imp)
+        CloseHandle(imp);
+    if (restricted)
+        CloseHandle(restricted);
+    CloseHandle(token);
+    cancel_public_jobs();
+    /* the other user's job is not the caller's to cancel through EnumJobs(0) */
+    mgr = public_manager(CLSCTX_INPROC_SERVER);
+    assert_hr(S_OK, IBackgroundCopyManager_GetJob(mgr, &their_id, &job));
+    assert_hr(S_OK, IBackgroundCopyJob_Cancel(job));
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(mgr);
+}
+
 /* The host killed hard mid-transfer, again and again: each new host takes
  * the job back from the store and goes on from the bytes on disk (the
  * server sees Range requests); the file that comes out is byte-exact and
@@ -586,6 +706,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_job_survives_stop),
         cmocka_unit_test(test_credentials_not_stored),
         cmocka_unit_test(test_bad_records_set_aside),
+        cmocka_unit_test(test_owner_filtering),
         cmocka_unit_test(test_kill_mid_transfer_resumes),
     };
 

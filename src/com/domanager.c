@@ -68,7 +68,7 @@ static BOOL is_callers_download(bitsdo_job *job, void *arg)
     if (job->events != &bitsdo_do_events)
         return FALSE;
     /* Only the caller's downloads (the owner is fixed at creation). */
-    if (filter->sid && job->rec.owner_sid && wcscmp(filter->sid, (const WCHAR *)job->rec.owner_sid))
+    if (!bitsdo_job_owned_by(job, filter->sid))
         return FALSE;
     if (!filter->category)
         return TRUE;

@@ -92,16 +92,17 @@ static HRESULT WINAPI manager_GetJob(IBackgroundCopyManager *iface, REFGUID id, 
     return hr;
 }
 
+/* ctx: the owner's SID, or NULL for every user's jobs. */
 static BOOL is_bits_job(bitsdo_job *job, void *ctx)
 {
-    (void)ctx;
-    return job->events == &bitsdo_bits_events;
+    return job->events == &bitsdo_bits_events && bitsdo_job_owned_by(job, ctx);
 }
 
 static HRESULT WINAPI manager_EnumJobs(IBackgroundCopyManager *iface, DWORD flags,
                                        IEnumBackgroundCopyJobs **out)
 {
     bitsdo_job **jobs;
+    WCHAR *sid = NULL;
     ULONG count;
     HRESULT hr;
 
@@ -109,11 +110,22 @@ static HRESULT WINAPI manager_EnumJobs(IBackgroundCopyManager *iface, DWORD flag
     if (!out)
         return E_POINTER;
     *out = NULL;
-    /* BG_JOB_ENUM_ALL_USERS is the only flag; this process holds only its
-     * own user's jobs, so both answers are the same list. */
+    /* Documented: the caller's own jobs; with BG_JOB_ENUM_ALL_USERS every
+     * job, for administrators only. The jobs this process (or this user's
+     * host) holds are all that exist here: other users' jobs live in their
+     * own hosts, and a job becomes another user's only through a store
+     * written under that user. */
     if (flags & ~(DWORD)BG_JOB_ENUM_ALL_USERS)
         return E_INVALIDARG;
-    if (FAILED(hr = bitsdo_job_list(&jobs, &count, is_bits_job, NULL)))
+    if (flags & BG_JOB_ENUM_ALL_USERS) {
+        if (!bitsdo_caller_is_admin())
+            return E_ACCESSDENIED;
+    } else if (!(sid = bitsdo_current_user_sid())) {
+        return HRESULT_FROM_WIN32(ERROR_NO_TOKEN);
+    }
+    hr = bitsdo_job_list(&jobs, &count, is_bits_job, sid);
+    free(sid);
+    if (FAILED(hr))
         return hr;
     return bitsdo_enum_jobs_create(jobs, count, out);
 }

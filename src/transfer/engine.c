@@ -88,6 +88,24 @@ WCHAR *bitsdo_current_user_sid(void)
     return copy;
 }
 
+BOOL bitsdo_caller_is_admin(void)
+{
+    BYTE sid[SECURITY_MAX_SID_SIZE];
+    DWORD size = sizeof(sid);
+    BOOL member = FALSE;
+
+    if (!CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, sid, &size))
+        return FALSE;
+    return CheckTokenMembership(NULL, sid, &member) && member;
+}
+
+BOOL bitsdo_job_owned_by(const bitsdo_job *job, const WCHAR *sid)
+{
+    /* owner_sid is set at creation and by TakeOwnership only, both under
+     * the job's lock; a stale read compares against a whole string. */
+    return !sid || !job->rec.owner_sid || !wcscmp((const WCHAR *)job->rec.owner_sid, sid);
+}
+
 HRESULT bitsdo_job_file_headers(bitsdo_job *job, uint32_t index, LPWSTR *out)
 {
     HRESULT hr;

@@ -228,8 +228,16 @@ void bitsdo__job_publish_progress(bitsdo_job *job);
 
 /* Current time as a FILETIME value. */
 bitsdo_filetime bitsdo_now(void);
-/* The calling thread's user SID as a string (malloc'ed UTF-16), or NULL. */
+/* The calling thread's user SID as a string (malloc'ed UTF-16), or NULL.
+ * In the host this is the host's user, which is every client's: the host
+ * is per user (hostinfo.c names it by the user's SID). */
 WCHAR *bitsdo_current_user_sid(void);
+/* Whether the calling thread (its impersonation token, else the process's)
+ * is a member of BUILTIN\Administrators: who may see every user's jobs. */
+BOOL bitsdo_caller_is_admin(void);
+/* Whether job's owner is the user whose SID is `sid` (a job without a
+ * recorded owner belongs to nobody else, so to everyone). */
+BOOL bitsdo_job_owned_by(const bitsdo_job *job, const WCHAR *sid);
 /* Copies a string into CoTaskMemAlloc'ed memory for an [out] LPWSTR. */
 HRESULT bitsdo_co_strdup(const WCHAR *s, LPWSTR *out);
 

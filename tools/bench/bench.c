@@ -4,7 +4,8 @@
  * SPDX-License-Identifier: MIT
  *
  * The same client code runs against any BITS-compatible manager: bitsdo.dll
- * (CLSID_BitsdoPrivateManager, in-process) or the system's BITS
+ * (CLSID_BitsdoPrivateManager, in-process; or CLSID_BitsdoManager, whose
+ * jobs live in the per-user host bitsdo-host.exe) or the system's BITS
  * (CLSID_BackgroundCopyManager; under Wine that is the qmgr service, in
  * another process). It creates one download job, adds the files (one
  * AddFileSet call), resumes it, waits for TRANSFERRED (notification
@@ -25,10 +26,15 @@
  * cost per call; probe_backwards counts snapshots whose BytesTransferred
  * went down (should stay 0).
  *
+ * With --activate-only it times CoCreateInstance and the first call that
+ * reaches the server (EnumJobs, one Next) and prints
+ *   RESULT manager=host t_activate=... t_firstcall=... t_total=...
+ *
  * Usage:
- *   bench --manager bitsdo|bits|{CLSID} --dest WINDIR --size BYTES
+ *   bench --manager bitsdo|host|bits|{CLSID} --dest WINDIR --size BYTES
  *         (--url URL | --url-prefix URL --count N [--width W])
  *         [--per-job N] [--probe] [--timeout SECONDS] [--poll-ms MS]
+ *   bench --manager bitsdo|host|bits|{CLSID} --activate-only
  *
  * --url-prefix http://h/small/f --count 1000 --width 4 adds
  * http://h/small/f0000 .. f0999 as WINDIR\f0000 .. f0999.
@@ -238,9 +244,10 @@ static WCHAR *widen(const WCHAR *s)
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: bench --manager bitsdo|bits|{CLSID} --dest WINDIR --size BYTES\n"
+            "usage: bench --manager bitsdo|host|bits|{CLSID} --dest WINDIR --size BYTES\n"
             "             (--url URL | --url-prefix URL --count N [--width W])\n"
-            "             [--per-job N] [--probe] [--timeout SECONDS] [--poll-ms MS]\n");
+            "             [--per-job N] [--probe] [--timeout SECONDS] [--poll-ms MS]\n"
+            "       bench --manager bitsdo|host|bits|{CLSID} --activate-only\n");
     return 2;
 }
 
@@ -261,10 +268,75 @@ static BOOL state_is_final(BG_JOB_STATE state)
            state == BG_JOB_STATE_CANCELLED || state == BG_JOB_STATE_ACKNOWLEDGED;
 }
 
+/* ------------------------------------------------------------------ */
+/* activation cost                                                      */
+/* ------------------------------------------------------------------ */
+
+/* "bitsdo": the private in-process class; "host": the public class, whose
+ * jobs live in the per-user host (bitsdo-host.exe); "bits": the system's
+ * BITS; or any CLSID. Returns the name printed, NULL if unknown. */
+static const char *manager_clsid(const WCHAR *arg, CLSID *clsid)
+{
+    if (!_wcsicmp(arg, L"bitsdo")) {
+        *clsid = CLSID_BitsdoPrivateManager;
+        return "bitsdo";
+    }
+    if (!_wcsicmp(arg, L"host")) {
+        *clsid = CLSID_BitsdoManager;
+        return "host";
+    }
+    if (!_wcsicmp(arg, L"bits")) {
+        *clsid = CLSID_BackgroundCopyManager;
+        return "bits";
+    }
+    return SUCCEEDED(CLSIDFromString(arg, clsid)) ? "clsid" : NULL;
+}
+
+/* --activate-only: CoCreateInstance of the manager, then its first real
+ * call (EnumJobs and one Next, which reach the server wherever it is). */
+static int activate(const WCHAR *arg)
+{
+    IBackgroundCopyManager *manager = NULL;
+    IEnumBackgroundCopyJobs *jobs = NULL;
+    IBackgroundCopyJob *job = NULL;
+    double t0, t1, t2;
+    const char *name;
+    ULONG fetched = 0;
+    CLSID clsid;
+    HRESULT hr;
+
+    if (!(name = manager_clsid(arg, &clsid)))
+        return usage();
+    if (FAILED(hr = CoInitializeEx(NULL, COINIT_MULTITHREADED)))
+        return fail(hr, "CoInitializeEx");
+    t0 = bench_now();
+    hr = CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER, &IID_IBackgroundCopyManager,
+                          (void **)&manager);
+    t1 = bench_now();
+    if (FAILED(hr)) {
+        CoUninitialize();
+        return fail(hr, "CoCreateInstance");
+    }
+    if (SUCCEEDED(hr = IBackgroundCopyManager_EnumJobs(manager, 0, &jobs))) {
+        hr = IEnumBackgroundCopyJobs_Next(jobs, 1, &job, &fetched);
+        if (job)
+            IBackgroundCopyJob_Release(job);
+        IEnumBackgroundCopyJobs_Release(jobs);
+    }
+    t2 = bench_now();
+    IBackgroundCopyManager_Release(manager);
+    CoUninitialize();
+    if (FAILED(hr))
+        return fail(hr, "EnumJobs");
+    printf("RESULT manager=%s t_activate=%.6f t_firstcall=%.6f t_total=%.6f\n", name, t1 - t0, t2 - t1, t2 - t0);
+    return 0;
+}
+
 int wmain(int argc, WCHAR **argv)
 {
     const WCHAR *manager_arg = NULL, *dest = NULL, *url = NULL, *prefix = NULL;
     const char *manager_name = "bits";
+    BOOL activate_only = FALSE;
     unsigned long long size = 0;
     unsigned count = 1, width = 4, timeout_s = 600, poll_ms = 5, per_job = 0, njobs, j;
     BOOL probe_on = FALSE, callbacks = TRUE;
@@ -289,6 +361,10 @@ int wmain(int argc, WCHAR **argv)
 
         if (!wcscmp(arg, L"--probe")) {
             probe_on = TRUE;
+            continue;
+        }
+        if (!wcscmp(arg, L"--activate-only")) {
+            activate_only = TRUE;
             continue;
         }
         if (!val)
@@ -317,6 +393,8 @@ int wmain(int argc, WCHAR **argv)
             return usage();
         a++;
     }
+    if (activate_only && manager_arg)
+        return activate(manager_arg);
     if (!manager_arg || !dest || !size || (!url == !prefix) || !count || count > 100000 ||
         width > 9 || !timeout_s || !poll_ms)
         return usage();
@@ -326,17 +404,8 @@ int wmain(int argc, WCHAR **argv)
         per_job = count;
     njobs = (count + per_job - 1) / per_job;
 
-    if (!_wcsicmp(manager_arg, L"bitsdo")) {
-        clsid = CLSID_BitsdoPrivateManager;
-        manager_name = "bitsdo";
-    } else if (!_wcsicmp(manager_arg, L"bits")) {
-        clsid = CLSID_BackgroundCopyManager;
-        manager_name = "bits";
-    } else if (SUCCEEDED(CLSIDFromString(manager_arg, &clsid))) {
-        manager_name = "clsid";
-    } else {
+    if (!(manager_name = manager_clsid(manager_arg, &clsid)))
         return usage();
-    }
 
     /* the file list */
     infos = calloc(count, sizeof(*infos));

@@ -4,20 +4,27 @@
 
 One run, side by side, on the same loopback nginx files:
   bitsdo  bench.exe through CLSID_BitsdoPrivateManager (bitsdo.dll, in-process)
+  host    bench.exe through CLSID_BitsdoManager (the public class: jobs live in
+          the per-user host bitsdo-host.exe; job objects reach the client as
+          bitsdo's client objects, GetProgress read from shared memory)
   bits    the same bench.exe through CLSID_BackgroundCopyManager (under Wine:
           Wine's built-in BITS, the qmgr service in another process)
   curl    the host's curl
 
 Cases: one 200 MB file (MB/s); 1,000 files of 10 KB (files/s, total s);
 GetProgress ns/call from a second thread during the 200 MB download (its
-own runs, so the probe does not disturb the throughput figures).
+own runs, so the probe does not disturb the throughput figures);
+activation cost (CoCreateInstance and the first call that reaches the
+server) with the server not running (act_cold: `bitsdo-host.exe -Stop`,
+`net stop BITS` first) and already running (act_warm).
 Every case is repeated --runs times (interleaved: rep 1 of every case and
 tool, then rep 2, ...); the table shows medians and ratios. Writes
 WORK/results.md (the markdown table and machine notes), WORK/results.json
 (every run) and prints the table.
 
   run_bench.py --exe bench.exe --dll bitsdo.dll --work DIR [--runs N]
-               [--bits-runs M] [--tools bitsdo,bits,curl] [--cases big,many,probe]
+               [--bits-runs M] [--tools bitsdo,host,bits,curl]
+               [--cases big,many,many1,probe,act_cold,act_warm]
                [--big-size 200M] [--small-count 1000] [--small-size 10K]
                [--per-job N] [--bitsdo-file-urls] [--timeout S]
 """
@@ -35,7 +42,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLS = os.path.join(ROOT, "tools")
-NAMES = {"bitsdo": "bitsdo.dll", "bits": "Wine BITS (qmgr)", "curl": "curl (host)"}
+NAMES = {"bitsdo": "bitsdo.dll", "host": "bitsdo host", "bits": "Wine BITS (qmgr)", "curl": "curl (host)"}
+ACT = ("act_cold", "act_warm")
 
 
 def say(msg):
@@ -121,7 +129,17 @@ class Bench:
     def url(self, name):
         return "http://127.0.0.1:%d/%s" % (self.port, name)
 
+    def stop_server(self, tool):
+        """act_cold: the server of `tool` is not running when the run starts."""
+        if tool == "host":
+            host = os.path.join(os.path.dirname(os.path.abspath(self.a.dll)), "bitsdo-host.exe")
+            run(["wine", host, "-Stop"], env=self.env, timeout=60, check=False)
+        elif tool == "bits":
+            run(["wine", "net", "stop", "BITS"], env=self.env, timeout=60, check=False)
+
     def bits_cmd(self, tool, case, dest):
+        if case in ACT:
+            return ["wine", self.a.exe, "--manager", tool, "--activate-only"]
         cmd = ["wine", self.a.exe, "--manager", tool, "--dest", self.winpath(dest),
                "--timeout", str(self.a.timeout)]
         if case in ("big", "probe", "warm"):
@@ -155,6 +173,10 @@ class Bench:
             else:
                 cmd = self.bits_cmd(tool, case, dest)
                 rec["command"] = " ".join(shlex.quote(c) for c in cmd)
+                if case == "act_cold":
+                    self.stop_server(tool)
+                elif case == "act_warm":
+                    run(cmd, env=self.env, timeout=120, check=False)  # the server is up
                 t = time.perf_counter()
                 p = run(cmd, env=self.env, timeout=self.a.timeout + 60, check=False)
                 rec["wall"] = time.perf_counter() - t
@@ -218,8 +240,10 @@ class Bench:
         for rep in range(1, reps + 1):
             for case in cases:
                 for tool in self.tools:
-                    if tool == "curl" and case in ("probe", "many1"):
+                    if tool == "curl" and case in ("probe", "many1") + ACT:
                         continue
+                    if tool == "host" and case == "many1":
+                        continue  # the same engine as bitsdo's; its many1 run is the record
                     if tool == "bitsdo" and case == "many1" and rep > 1:
                         continue  # recorded once: the one-job form of the small-files case
                     limit = self.a.bits_runs if tool == "bits" else self.a.runs
@@ -230,6 +254,10 @@ class Bench:
                         extra = ""
                         if case == "probe":
                             extra = " GetProgress %.0f ns/call" % r.get("probe_ns_per_call", 0)
+                        if case in ACT:
+                            say("run %d %-8s %-6s activate %.1f ms, first call %.1f ms"
+                                % (rep, case, tool, r["t_activate"] * 1e3, r["t_firstcall"] * 1e3))
+                            continue
                         say("run %d %-5s %-6s %8.3f s %9.2f MB/s %9.1f files/s%s"
                             % (rep, case, tool, r["t_total"], r["mb_per_s"], r["files_per_s"], extra))
                     else:
@@ -321,6 +349,35 @@ class Bench:
             ratio(probe_mb["bitsdo"], probe_mb["bits"])))
         table = "\n".join(L)
 
+        X = []
+        X.append("| Across processes | bitsdo.dll in-process (private class) | bitsdo host (public class) "
+                 "| Wine BITS (qmgr) | host / Wine BITS |")
+        X.append("|---|---:|---:|---:|---:|")
+
+        def xrow(label, case, key, digits, scale=1.0, lower_better=True):
+            def c(tool):
+                if tool not in self.tools:
+                    return "not run"
+                ok, n = self.runs_of(tool, case)
+                if not n:
+                    return "n/a"
+                m = self.median(tool, case, key)
+                v = fmt(m * scale if m is not None else None, digits)
+                return v + (" (%d/%d ok)" % (ok, n) if ok < n else "")
+            h, b = self.median("host", case, key), self.median("bits", case, key)
+            r = ratio(b, h) if lower_better else ratio(h, b)
+            X.append("| %s | %s | %s | %s | %s |" % (label, c("bitsdo"), c("host"), c("bits"), r))
+
+        xrow("GetProgress from the client during the %s download, ns/call" % big_label, "probe",
+             "probe_ns_per_call", 1)
+        xrow("Activation, server not running: CoCreateInstance, ms", "act_cold", "t_activate", 1, 1e3)
+        xrow("same plus the first call (EnumJobs, Next), ms", "act_cold", "t_total", 1, 1e3)
+        xrow("Activation, server running: CoCreateInstance, ms", "act_warm", "t_activate", 1, 1e3)
+        xrow("same plus the first call (EnumJobs, Next), ms", "act_warm", "t_total", 1, 1e3)
+        xrow("%s, MB/s" % big_label, "big", "mb_per_s", 1, lower_better=False)
+        xrow("%s, files/s" % small_label, "many", "files_per_s", 0, lower_better=False)
+        xtable = "\n".join(X)
+
         T = []
         T.append("| Target (issue 3) | Measured | Result |")
         T.append("|---|---:|---|")
@@ -335,7 +392,9 @@ class Bench:
 
         S = ["| Tool | Case | Metric | min | median | max | runs ok |", "|---|---|---|---:|---:|---:|---:|"]
         metrics = {"big": ("mb_per_s", "MB/s"), "many": ("files_per_s", "files/s"),
-                   "many1": ("files_per_s", "files/s"), "probe": ("probe_ns_per_call", "GetProgress ns/call")}
+                   "many1": ("files_per_s", "files/s"), "probe": ("probe_ns_per_call", "GetProgress ns/call"),
+                   "act_cold": ("t_total", "activation + first call s"),
+                   "act_warm": ("t_total", "activation + first call s")}
         for case in self.a.cases.split(","):
             key, label = metrics.get(case, ("t_total", "s"))
             for tool in self.tools:
@@ -391,6 +450,8 @@ class Bench:
                   "above 1 means bitsdo is better: rates are bitsdo / other, times and ns/call other / bitsdo.\n"
                   % runs_line)
         md.append(table + "\n")
+        md.append("Jobs in the per-user host against Wine's BITS service (ratios: above 1 means the host is "
+                  "better):\n\n" + xtable + "\n")
         md.append(targets + "\n")
         md.append("Spread of the runs:\n\n" + spread + "\n")
         if errs:
@@ -415,10 +476,11 @@ def main():
     p.add_argument("--work", required=True, help="work folder: Wine prefix, nginx, results.md")
     p.add_argument("--runs", type=int, default=int(os.environ.get("BITSDO_BENCH_RUNS", "5")))
     p.add_argument("--bits-runs", type=int, default=None, help="runs for Wine BITS (default: --runs)")
-    p.add_argument("--tools", default="bitsdo,bits,curl")
-    p.add_argument("--cases", default="big,many,many1,probe",
+    p.add_argument("--tools", default="bitsdo,host,bits,curl")
+    p.add_argument("--cases", default="big,many,many1,probe,act_cold,act_warm",
                    help="big: one large file; many: the small files (--per-job files per job); "
-                        "many1: the small files in one job; probe: GetProgress ns/call during 'big'")
+                        "many1: the small files in one job; probe: GetProgress ns/call during 'big'; "
+                        "act_cold/act_warm: activation with the server stopped/running")
     p.add_argument("--big-size", default="200M")
     p.add_argument("--small-count", type=int, default=1000)
     p.add_argument("--small-size", default="10K")
