@@ -9,11 +9,36 @@
  *
  * The bound on one call is BITSDO_CALLBACK_TIMEOUT_MS, set low here.
  *
+ * Built twice. test_apartments uses the private classes: the job runs in
+ * this process. test_host_apartments (BITSDO_TEST_HOST) uses the public
+ * ones: the job runs in the per-user host, so every callback crosses from
+ * the host into this process and into the client's apartment here; it also
+ * checks that a client process that exits while the host holds its
+ * callback neither hangs nor breaks the host (the program runs a copy of
+ * itself as that client). The host is stopped first so that the one this
+ * test starts has the bound set here in its environment. Wine 8 does not
+ * pass on the host's last release of a listener that was set from this
+ * program's MTA (the listener keeps a reference after its job is gone), so
+ * there such a listener is left allocated rather than waited for.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "testutil.h"
 
 #include <stdlib.h>
+
+#ifdef BITSDO_TEST_HOST
+#include "host_util.h"
+#include <shellapi.h>
+#define CLSID_MANAGER CLSID_BitsdoManager
+#define CLSID_QMGR CLSID_BitsdoQMgr
+#define CLSID_DO CLSID_BitsdoDeliveryOptimization
+#else
+#define CLSID_MANAGER CLSID_BitsdoPrivateManager
+#define CLSID_QMGR CLSID_BitsdoPrivateQMgr
+#define CLSID_DO CLSID_BitsdoPrivateDeliveryOptimization
+#endif
+#define JOB_NAME L"apartments"
 
 #define CALL_TIMEOUT_MS 3000        /* BITSDO_CALLBACK_TIMEOUT_MS for this program */
 #define LOOP_WAIT_MS 30000          /* watchdog of a message loop */
@@ -31,6 +56,10 @@ static int group_setup(void **state)
         return -1;
     swprintf(ms, ARRAYSIZE(ms), L"%u", CALL_TIMEOUT_MS);
     SetEnvironmentVariableW(L"BITSDO_CALLBACK_TIMEOUT_MS", ms);
+#ifdef BITSDO_TEST_HOST
+    if (hu_stop_host() != 0)
+        return -1;
+#endif
     tu_path(src_path, MAX_PATH, L"source.bin");
     tu_make_file(src_path, SRC_SIZE, SRC_SEED);
     tu_file_url(src_url, MAX_PATH, src_path);
@@ -41,6 +70,11 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     DeleteFileW(src_path);
+#ifdef BITSDO_TEST_HOST
+    /* Wine 8 never runs down the references of a client process that died
+     * (test_client_process_exited's child): the host would not go idle. */
+    hu_stop_host();
+#endif
     return tu_group_teardown(state);
 }
 
@@ -311,7 +345,12 @@ static void listener_free(listener *l)
 {
     int i;
 
+#ifdef BITSDO_TEST_HOST
+    if (!tu_wait_until(only_ours, l, CALL_TIMEOUT_MS))
+        return; /* see the top of this file; it may still be called */
+#else
     assert_true(tu_wait_until(only_ours, l, TU_WAIT_MS));
+#endif
 
     for (i = 0; i < EV_COUNT; i++)
         CloseHandle(l->ev[i]);
@@ -403,9 +442,8 @@ static DWORD WINAPI bits_client(client *c)
     IBackgroundCopyJob *job = NULL;
     GUID id;
 
-    STEP(CoCreateInstance(&CLSID_BitsdoPrivateManager, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyManager,
-                          (void **)&mgr));
-    STEP(IBackgroundCopyManager_CreateJob(mgr, L"apartments", BG_JOB_TYPE_DOWNLOAD, &id, &job));
+    STEP(CoCreateInstance(&CLSID_MANAGER, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyManager, (void **)&mgr));
+    STEP(IBackgroundCopyManager_CreateJob(mgr, JOB_NAME, BG_JOB_TYPE_DOWNLOAD, &id, &job));
     STEP(IBackgroundCopyJob_AddFile(job, c->remote, c->local));
     STEP(IBackgroundCopyJob_SetNotifyFlags(job, c->notify_flags));
     STEP(IBackgroundCopyJob_SetMinimumRetryDelay(job, 5));
@@ -450,8 +488,7 @@ static DWORD WINAPI qmgr_client(client *c)
     FILESETINFO info, *infos[1] = {&info};
     GUID id;
 
-    STEP(CoCreateInstance(&CLSID_BitsdoPrivateQMgr, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyQMgr,
-                          (void **)&qmgr));
+    STEP(CoCreateInstance(&CLSID_QMGR, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyQMgr, (void **)&qmgr));
     STEP(CoCreateGuid(&id));
     STEP(IBackgroundCopyQMgr_CreateGroup(qmgr, id, &group));
     STEP(CoCreateGuid(&id));
@@ -498,8 +535,7 @@ static DWORD WINAPI do_client(client *c)
     IDODownload *d = NULL;
     VARIANT v;
 
-    STEP(CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER, &IID_IDOManager,
-                          (void **)&mgr));
+    STEP(CoCreateInstance(&CLSID_DO, NULL, CLSCTX_INPROC_SERVER, &IID_IDOManager, (void **)&mgr));
     STEP(IDOManager_CreateDownload(mgr, &d));
     STEP(set_str(d, DODownloadProperty_Uri, c->remote));
     STEP(set_str(d, DODownloadProperty_LocalPath, c->local));
@@ -669,6 +705,16 @@ static void test_sta_do_status(void **state)
     listener_free(c.l);
 }
 
+static IBackgroundCopyManager *manager(void)
+{
+    IBackgroundCopyManager *mgr = NULL;
+
+    assert_hr(S_OK, CoCreateInstance(&CLSID_MANAGER, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyManager,
+                                     (void **)&mgr));
+    return mgr;
+}
+
+#ifndef BITSDO_TEST_HOST
 /* --- an MTA client ------------------------------------------------------------------ */
 
 /* Called directly (in the MTA, on whatever thread), and a callback that
@@ -677,7 +723,7 @@ static void test_sta_do_status(void **state)
  * JobTransferred arrives once the client answers again. */
 static void test_mta_client(void **state)
 {
-    IBackgroundCopyManager *mgr = tu_manager();
+    IBackgroundCopyManager *mgr = manager();
     IBackgroundCopyJob *job;
     IUnknown *notify = NULL;
     WCHAR local[MAX_PATH];
@@ -686,7 +732,7 @@ static void test_mta_client(void **state)
     (void)state;
     assert_non_null(l->block = CreateEventW(NULL, TRUE, FALSE, NULL));
     tu_path(local, MAX_PATH, L"mta.bin");
-    job = tu_create_job(mgr, L"mta", NULL);
+    job = tu_create_job(mgr, JOB_NAME, NULL);
     assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, src_path, local));
     assert_hr(S_OK, IBackgroundCopyJob_SetMinimumRetryDelay(job, 5));
     assert_hr(S_OK, IBackgroundCopyJob_SetNotifyFlags(job, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR |
@@ -800,17 +846,137 @@ static void test_sta_not_pumping(void **state)
     listener_free(c.l);
 }
 
+#else /* BITSDO_TEST_HOST */
+/* --- a client process that exits holding its callback ------------------------------- */
+
+/* "child hold {GUID}": an STA client that sets its listener on the job and
+ * then ends its process at once: no Release, no CoUninitialize. Exit code 0
+ * once the listener is set. */
+static int child_hold(const WCHAR *guid_text)
+{
+    IBackgroundCopyManager *mgr = NULL;
+    IBackgroundCopyJob *job = NULL;
+    listener *l;
+    GUID id;
+
+    if (FAILED(CoInitializeEx(NULL, COINIT_APARTMENTTHREADED)) || FAILED(CLSIDFromString(guid_text, &id)))
+        return 2;
+    if (FAILED(CoCreateInstance(&CLSID_MANAGER, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyManager,
+                                (void **)&mgr)) ||
+        FAILED(IBackgroundCopyManager_GetJob(mgr, &id, &job)))
+        return 3;
+    l = listener_new(EV_TRANSFERRED);
+    if (FAILED(IBackgroundCopyJob_SetNotifyFlags(job, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR)) ||
+        FAILED(IBackgroundCopyJob_SetNotifyInterface(job, (IUnknown *)&l->IBackgroundCopyCallback2_iface)))
+        return 4;
+    ExitProcess(0); /* the host still holds a proxy to `l` */
+}
+
+/* The host holds the callback of a process that is gone. The job still
+ * transfers; the host keeps answering (each call here is quick) while its
+ * calls into the dead process fail; JobTransferred stays owed and reaches
+ * the next listener; Complete works. */
+static void test_client_process_exited(void **state)
+{
+    IBackgroundCopyManager *mgr = manager();
+    IBackgroundCopyJob *job;
+    listener *l = listener_new(-1);
+    WCHAR self[MAX_PATH], local[MAX_PATH], guid[40], args[80];
+    BG_JOB_STATE st;
+    ULONGLONG t;
+    GUID id;
+    int i;
+
+    (void)state;
+    tu_path(local, MAX_PATH, L"exited-process.bin");
+    job = tu_create_job(mgr, JOB_NAME, &id);
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, src_path, local));
+    assert_hr(S_OK, IBackgroundCopyJob_SetMinimumRetryDelay(job, 5));
+    StringFromGUID2(&id, guid, ARRAYSIZE(guid));
+    swprintf(args, ARRAYSIZE(args), L"child hold %ls", guid);
+    assert_true(GetModuleFileNameW(NULL, self, MAX_PATH) > 0);
+    assert_int_equal(0, hu_run(self, args));
+
+    assert_hr(S_OK, IBackgroundCopyJob_Resume(job));
+    assert_true(wait_for_state(job, BG_JOB_STATE_TRANSFERRED, TU_WAIT_MS));
+    /* While the host tries the dead client (and waits for its retry delay),
+     * every call is answered at once. */
+    for (i = 0; i < 20; i++) {
+        t = GetTickCount64();
+        assert_hr(S_OK, IBackgroundCopyJob_GetState(job, &st));
+        assert_int_equal(st, BG_JOB_STATE_TRANSFERRED);
+        assert_true(GetTickCount64() - t < CALL_TIMEOUT_MS);
+        Sleep(100); /* spreads the calls over two seconds; not a synchronisation */
+    }
+    assert_hr(S_OK, IBackgroundCopyJob_SetNotifyInterface(job, (IUnknown *)&l->IBackgroundCopyCallback2_iface));
+    assert_true(tu_wait_event(l->ev[EV_TRANSFERRED], TU_WAIT_MS));
+    assert_hr(S_OK, IBackgroundCopyJob_Complete(job));
+    assert_true(tu_check_pattern(local, SRC_SIZE, SRC_SEED));
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(mgr);
+    listener_free(l);
+}
+
+/* Cancels the jobs this program made in the host (by name); the host's
+ * other jobs are not ours. */
+static int teardown(void **state)
+{
+    IBackgroundCopyManager *mgr = NULL;
+    IEnumBackgroundCopyJobs *e = NULL;
+    IBackgroundCopyJob *job;
+    WCHAR *name;
+    ULONG fetched;
+
+    (void)state;
+    if (FAILED(CoCreateInstance(&CLSID_MANAGER, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyManager,
+                                (void **)&mgr)))
+        return 0;
+    if (SUCCEEDED(IBackgroundCopyManager_EnumJobs(mgr, 0, &e))) {
+        while (IEnumBackgroundCopyJobs_Next(e, 1, &job, &fetched) == S_OK) {
+            if (SUCCEEDED(IBackgroundCopyJob_GetDisplayName(job, &name))) {
+                if (!wcscmp(name, JOB_NAME))
+                    IBackgroundCopyJob_Cancel(job);
+                CoTaskMemFree(name);
+            }
+            IBackgroundCopyJob_Release(job);
+        }
+        IEnumBackgroundCopyJobs_Release(e);
+    }
+    IBackgroundCopyManager_Release(mgr);
+    return 0;
+}
+#endif
+#ifndef BITSDO_TEST_HOST
+#define teardown tu_cancel_all_jobs
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_sta_job_transferred, tu_cancel_all_jobs),
-        cmocka_unit_test_teardown(test_sta_file_transferred, tu_cancel_all_jobs),
-        cmocka_unit_test_teardown(test_sta_job_error, tu_cancel_all_jobs),
-        cmocka_unit_test_teardown(test_sta_qmgr_on_status, tu_cancel_all_jobs),
-        cmocka_unit_test_teardown(test_sta_do_status, tu_cancel_all_jobs),
-        cmocka_unit_test_teardown(test_mta_client, tu_cancel_all_jobs),
-        cmocka_unit_test_teardown(test_sta_exited, tu_cancel_all_jobs),
-        cmocka_unit_test_teardown(test_sta_not_pumping, tu_cancel_all_jobs),
+        cmocka_unit_test_teardown(test_sta_job_transferred, teardown),
+        cmocka_unit_test_teardown(test_sta_file_transferred, teardown),
+        cmocka_unit_test_teardown(test_sta_job_error, teardown),
+        cmocka_unit_test_teardown(test_sta_qmgr_on_status, teardown),
+        cmocka_unit_test_teardown(test_sta_do_status, teardown),
+#ifdef BITSDO_TEST_HOST
+        cmocka_unit_test_teardown(test_client_process_exited, teardown),
+#else
+        /* In-process only: they hold the job's worker inside a listener,
+         * compare the listener's own pointer, or use a job's proxy after
+         * its apartment ended (which COM refuses across processes). */
+        cmocka_unit_test_teardown(test_mta_client, teardown),
+        cmocka_unit_test_teardown(test_sta_exited, teardown),
+        cmocka_unit_test_teardown(test_sta_not_pumping, teardown),
+#endif
     };
+#ifdef BITSDO_TEST_HOST
+    int argc;
+    WCHAR **argv = CommandLineToArgvW(GetCommandLineW(), &argc);
+
+    if (argv && argc == 4 && !wcscmp(argv[1], L"child") && !wcscmp(argv[2], L"hold"))
+        return child_hold(argv[3]);
+#endif
+    if (getenv("BITSDO_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("BITSDO_TEST_FILTER"));
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -299,6 +299,7 @@ LONG bitsdo_job_active_count(void)
 
 static void list_remove(bitsdo_job *job)
 {
+    bitsdo_callback_ref *listener;
     BOOL was_in;
 
     AcquireSRWLockExclusive(&list_lock);
@@ -309,6 +310,14 @@ static void list_remove(bitsdo_job *job)
     }
     ReleaseSRWLockExclusive(&list_lock);
     if (was_in) {
+        /* No event follows: let go of the listener now, not when the last
+         * view goes (a client process that died holds its views for good). */
+        AcquireSRWLockExclusive(&job->lock);
+        listener = job->notify;
+        job->notify = NULL;
+        ReleaseSRWLockExclusive(&job->lock);
+        if (listener)
+            bitsdo_callback_ref_release(listener);
         if (hooks && hooks->removed)
             hooks->removed(job);
         bitsdo_http_forget_credentials((const GUID *)job->rec.id);
