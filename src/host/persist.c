@@ -118,8 +118,9 @@ static void write_job(bitsdo_job *job, uint32_t kind, ULONGLONG now, BOOL force)
     modified = job->rec.modified;
     bitsdo_counters_read(&job->rec.counters, &progress);
     if ((bitsdo_state_is_final(job->rec.state) && kind != BITSDO_STORE_KIND_QM_GROUP) ||
-        /* a volatile download: only a note of its temp files */
-        (!keep && !has_temp_locked(job)) ||
+        /* a volatile download: only a note of its temp files (or one that
+         * replaces the record it had while it was NonVolatile) */
+        (!keep && !has_temp_locked(job) && !job->persisted_tick) ||
         (modified == job->persisted_modified && gen == job->persisted_facade_gen &&
          (!keep || progress.bytes_transferred == job->persisted_bytes ||
           (!force && now - job->persisted_tick < PROGRESS_MS)))) {
