@@ -3,12 +3,16 @@
  * The engine knows nothing of the store: it calls two hooks. `changed`
  * (any change of a job's record: a property, the file list, a state, a
  * file done, an error) only wakes the writer thread; `removed` (Cancel,
- * Complete) queues the job's id for deletion and wakes it. The writer, one
- * thread, makes passes: each job whose record changed since its last write
- * is written at once; a job whose only news is bytes moved is written at
- * most once a second (PROGRESS_MS); then the queued ids are deleted. Writes
- * before deletes in every pass, and final-state jobs are never written, so
- * a removed job's record cannot come back. The record is serialised under
+ * Complete; for a group, CancelGroup) queues the job's id for deletion and
+ * wakes it. A facade whose own data changed (a group property) calls
+ * bitsdo_job_facade_changed, which bumps the job's facade_gen and calls
+ * `changed`. The writer, one thread, makes passes: each job whose record
+ * or facade changed since its last write is written at once; a job whose
+ * only news is bytes moved is written at most once a second (PROGRESS_MS);
+ * then the queued ids are deleted. Writes before deletes in every pass, and
+ * a removed job is never written again (final-state jobs are skipped; a
+ * group only while it is not gone, and gone is for good), so a removed
+ * job's record cannot come back. The record is serialised under
  * the job's shared lock, and written to disk (bitsdo_store_put, crash-safe)
  * with no lock held.
  *
