@@ -337,7 +337,6 @@ static void list_remove(bitsdo_job *job)
 {
     BOOL was_in;
 
-
     AcquireSRWLockExclusive(&list_lock);
     if ((was_in = job->in_list)) {
         job->entry.prev->next = job->entry.next;
