@@ -25,7 +25,7 @@
 #include <shlobj.h>
 #include <stdlib.h>
 
-#define DO_SIZE (4u * 1024u * 1024u) /* about 4 s at /slower/'s 1 MB/s */
+#define DO_SIZE (4u * 1024u * 1024u) /* about 4 s at /slow/'s 1 MB/s */
 #define DO_SEED 41
 #define QM_SIZE (300u * 1024u)
 #define QM_SEED 42
@@ -51,7 +51,7 @@ static void qm_local(const WCHAR *dir, WCHAR *local)
 
 static void do_url(WCHAR *url, const WCHAR *name)
 {
-    swprintf(url, MAX_PATH, L"http://127.0.0.1:%u/slower/%ls", ht.nginx_http, name);
+    swprintf(url, MAX_PATH, L"http://127.0.0.1:%u/slow/%ls", ht.nginx_http, name);
 }
 
 static void qm_url(WCHAR *url)
