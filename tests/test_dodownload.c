@@ -220,7 +220,10 @@ static void test_property_round_trips(void **state)
     check_bool(d, DODownloadProperty_IntegrityCheckMandatory, TRUE);
     assert_hr(S_OK, set_bool(d, DODownloadProperty_DisallowOnCellular, TRUE));
     check_bool(d, DODownloadProperty_DisallowOnCellular, TRUE);
+    assert_hr(S_OK, set_bool(d, DODownloadProperty_NonVolatile, TRUE));
+    check_bool(d, DODownloadProperty_NonVolatile, TRUE);
     assert_hr(S_OK, set_bool(d, DODownloadProperty_NonVolatile, FALSE));
+    check_bool(d, DODownloadProperty_NonVolatile, FALSE);
     assert_hr(S_OK, set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, FALSE));
     check_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, FALSE);
     assert_hr(S_OK, set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, TRUE));
@@ -282,7 +285,6 @@ static void test_property_errors(void **state)
     assert_hr(DO_E_CLOUD_SERVICES_UNREACHABLE, set_bstr(d, DODownloadProperty_ContentId, L"content"));
     assert_hr(DO_E_BLOCKED_BY_COST_TRANSFER_POLICY,
               set_ui4(d, DODownloadProperty_CostPolicy, DODownloadCostPolicy_NoCellular));
-    assert_hr(E_NOTIMPL, set_bool(d, DODownloadProperty_NonVolatile, TRUE));
     assert_hr(E_NOTIMPL, set_bstr(d, DODownloadProperty_DecryptionInfo, L"{}"));
     V_VT(&v) = VT_UNKNOWN;
     V_UNKNOWN(&v) = (IUnknown *)mgr; /* not an IDODownloadStatusCallback */
@@ -618,6 +620,19 @@ static void test_stream_sink(void **state)
               IDODownload_SetProperty(other, DODownloadProperty_StreamInterface, &v));
     assert_hr(S_OK, IDODownload_Abort(other));
     IDODownload_Release(other);
+
+    /* A stream cannot outlive the host: not with NonVolatile (either order). */
+    other = new_download();
+    assert_hr(S_OK, set_bool(other, DODownloadProperty_NonVolatile, TRUE));
+    assert_hr(E_NOTIMPL, IDODownload_SetProperty(other, DODownloadProperty_StreamInterface, &v));
+    assert_hr(S_OK, set_bool(other, DODownloadProperty_NonVolatile, FALSE));
+    assert_hr(S_OK, IDODownload_SetProperty(other, DODownloadProperty_StreamInterface, &v));
+    assert_hr(E_NOTIMPL, set_bool(other, DODownloadProperty_NonVolatile, TRUE));
+    check_bool(other, DODownloadProperty_NonVolatile, FALSE);
+    assert_hr(S_OK, IDODownload_Abort(other));
+    IDODownload_Release(other);
+    V_VT(&v) = VT_UNKNOWN;
+    V_UNKNOWN(&v) = (IUnknown *)stm;
 
     assert_hr(E_NOT_SET, IDODownload_GetProperty(d, DODownloadProperty_StreamInterface, &v));
     V_VT(&v) = VT_UNKNOWN;

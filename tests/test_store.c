@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "facaderec.h"
 #include "store.h"
 
 /* --- helpers ---------------------------------------------------------------- */
@@ -747,6 +748,107 @@ typedef struct thread_ctx {
     LONG failures;
 } thread_ctx;
 
+/* The three families side by side: a BITS job, a DO download and a BITS
+ * 1.0 group, the last two with their facade record (facaderec.h), each
+ * loads with its kind and its facade intact; a record of a kind this
+ * version does not know is left in place, counted as skipped. */
+static void test_facade_kinds(void **state)
+{
+    WCHAR root[MAX_PATH], jobs[MAX_PATH], path[MAX_PATH];
+    bitsdo_facade_rec facade[2], back;
+    bitsdo_store_section sections[2];
+    bitsdo_store_report report;
+    bitsdo_job_rec recs[4];
+    bitsdo_store *store;
+    uint8_t *job_bytes, *extra;
+    size_t job_len, extra_len;
+    uint32_t hints[2] = {4096, 0};
+    GUID ids[4];
+    seen *s = calloc(1, sizeof(*s));
+    seen_job *j;
+    unsigned i;
+
+    (void)state;
+    assert_non_null(s);
+    test_root("facade_kinds", root, jobs);
+    assert_hr(S_OK, bitsdo_store_open(jobs, &store));
+    for (i = 0; i < 4; i++) {
+        make_guid(&ids[i], 300 + i);
+        make_typical_rec(&recs[i], &ids[i]);
+    }
+    bitsdo_facade_rec_init(&facade[0], BITSDO_FACADEREC_DO_DOWNLOAD);
+    facade[0].dl.non_volatile = 1;
+    set_str(&facade[0].dl.uri, L"https://download.example.com/a.bin");
+    set_str(&facade[0].dl.local_path, L"C:\\dl\\a.bin");
+    facade[0].dl.callback_freq_percent = 5;
+    facade[0].dl.total_size_set = 1;
+    facade[0].dl.total_size = 52428800;
+    facade[0].dl.started = 1;
+    bitsdo_facade_rec_init(&facade[1], BITSDO_FACADEREC_QM_GROUP);
+    facade[1].qm.has_job = 1;
+    memcpy(facade[1].qm.job_id, &ids[3], 16);
+    facade[1].qm.notify_flags = 0x10;
+    facade[1].qm.protocol = 1;
+    facade[1].qm.progress_percent = 25;
+    facade[1].qm.hint_count = 1;
+    facade[1].qm.size_hints = hints;
+
+    assert_hr(S_OK, bitsdo_store_put_job(store, BITSDO_STORE_KIND_BITS_JOB, &recs[0], NULL, 0, NULL, 0));
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(bitsdo_facade_rec_write(&facade[i], &extra, &extra_len), BITSDO_S_OK);
+        assert_hr(S_OK, bitsdo_store_put_job(store, i ? BITSDO_STORE_KIND_QM_GROUP : BITSDO_STORE_KIND_DO_DOWNLOAD,
+                                             &recs[1 + i], extra, (uint32_t)extra_len, NULL, 0));
+        free(extra);
+    }
+    /* A kind from a later version (4), framed as this version frames. */
+    assert_int_equal(bitsdo_job_rec_write(&recs[3], &job_bytes, &job_len), BITSDO_S_OK);
+    sections[0] = (bitsdo_store_section){BITSDO_STORE_SECTION_JOB, job_bytes, (uint32_t)job_len};
+    assert_hr(S_OK, bitsdo_store_put(store, &ids[3], 4, sections, 1));
+    free(job_bytes);
+
+    assert_hr(S_OK, bitsdo_store_load_all(store, collect, s, &report));
+    assert_int_equal(report.loaded, 3);
+    assert_int_equal(report.skipped, 1);
+    assert_int_equal(report.set_aside + report.rejected + report.unreadable, 0);
+    assert_non_null(j = seen_find(s, &ids[0]));
+    assert_int_equal(j->kind, BITSDO_STORE_KIND_BITS_JOB);
+    assert_int_equal(j->extras_len, 0);
+    expect_same_rec(&j->rec, &recs[0]);
+    for (i = 0; i < 2; i++) {
+        assert_non_null(j = seen_find(s, &ids[1 + i]));
+        assert_int_equal(j->kind, i ? BITSDO_STORE_KIND_QM_GROUP : BITSDO_STORE_KIND_DO_DOWNLOAD);
+        expect_same_rec(&j->rec, &recs[1 + i]);
+        bitsdo_facade_rec_init(&back, 0);
+        assert_int_equal(bitsdo_facade_rec_read(j->extras, j->extras_len, &back), BITSDO_S_OK);
+        assert_int_equal(back.kind, facade[i].kind);
+        /* Same bytes again: every field equal. */
+        assert_int_equal(bitsdo_facade_rec_write(&back, &extra, &extra_len), BITSDO_S_OK);
+        assert_int_equal(extra_len, j->extras_len);
+        assert_memory_equal(extra, j->extras, extra_len);
+        free(extra);
+        bitsdo_facade_rec_free(&back);
+    }
+    assert_null(seen_find(s, &ids[3]));
+    job_file(jobs, &ids[3], L".job", path);
+    assert_true(tu_exists(path)); /* left for the version that knows it */
+    /* get reads a facade kind the same way. */
+    seen_free(s);
+    assert_hr(S_OK, bitsdo_store_get(store, &ids[1], collect, s));
+    assert_int_equal(s->count, 1);
+    assert_int_equal(s->jobs[0].kind, BITSDO_STORE_KIND_DO_DOWNLOAD);
+
+    bitsdo_store_report_free(&report);
+    seen_free(s);
+    free(s);
+    facade[1].qm.size_hints = NULL;
+    facade[1].qm.hint_count = 0;
+    for (i = 0; i < 2; i++)
+        bitsdo_facade_rec_free(&facade[i]);
+    for (i = 0; i < 4; i++)
+        bitsdo_job_rec_free(&recs[i]);
+    bitsdo_store_close(store);
+}
+
 static DWORD WINAPI put_thread(void *arg)
 {
     thread_ctx *t = arg;
@@ -883,6 +985,7 @@ int main(void)
         cmocka_unit_test(test_dpapi),
         cmocka_unit_test(test_delete),
         cmocka_unit_test(test_default_folder),
+        cmocka_unit_test(test_facade_kinds),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_performance),
     };

@@ -47,6 +47,7 @@ typedef struct bitsdo_do_ctx {
     BOOL blocking;
     BOOL integrity_mandatory;
     BOOL disallow_cellular;
+    BOOL non_volatile;            /* NonVolatile: the host keeps it in its store */
     UINT64 total_size;
     BOOL total_size_set;
     BOOL started;                 /* the file is in the job */
@@ -968,8 +969,8 @@ static HRESULT WINAPI dodownload_GetProperty(IDODownload *iface, DODownloadPrope
                                                                                            : VARIANT_FALSE;
         break;
     case DODownloadProperty_NonVolatile:
-        V_VT(out) = VT_BOOL; /* only FALSE can be set (see SetProperty) */
-        V_BOOL(out) = VARIANT_FALSE;
+        V_VT(out) = VT_BOOL;
+        V_BOOL(out) = ctx->non_volatile ? VARIANT_TRUE : VARIANT_FALSE;
         break;
     default:
         hr = BITSDO_DO_E_UNKNOWN_PROPERTY_ID;
@@ -1149,16 +1150,12 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
         return E_NOTIMPL;
     /* Not implemented yet: the engine has no client certificates, no
      * captured network token, no decryption, no piece hash checks, no auth
-     * challenges and no persistence. */
+     * challenges. */
     case DODownloadProperty_NetworkToken:
     case DODownloadProperty_DecryptionInfo:
     case DODownloadProperty_IntegrityCheckInfo:
     case DODownloadProperty_HttpCustomAuthHeaders:
         return E_NOTIMPL;
-    case DODownloadProperty_NonVolatile:
-        if (flag)
-            return E_NOTIMPL;
-        break;
     default:
         break;
     }
@@ -1193,6 +1190,8 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
             hr = BITSDO_DO_E_FILE_DOWNLOADSINK_ALREADY_SET;
         else if (id == DODownloadProperty_StreamInterface && stream && ctx->local_path)
             hr = BITSDO_DO_E_FILE_DOWNLOADSINK_ALREADY_SET;
+        else if (id == DODownloadProperty_StreamInterface && stream && ctx->non_volatile)
+            hr = E_NOTIMPL; /* a caller's stream cannot outlive the host */
         else if (id == DODownloadProperty_StreamInterface) {
             /* Swap: the old one (or the refused new one) is released below,
              * outside the lock. */
@@ -1251,7 +1250,16 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
         ctx->total_size = V_UI8(value);
         ctx->total_size_set = TRUE;
         break;
-    default: /* FALSE for the two booleans above: the default, kept */
+    case DODownloadProperty_NonVolatile:
+        /* Settable until Finalize/Abort (Microsoft's page states no other
+         * limit): the host's store writer follows the record's changes. A
+         * stream sink cannot be kept across a host restart: E_NOTIMPL. */
+        if (flag && ctx->stream)
+            hr = E_NOTIMPL;
+        else
+            ctx->non_volatile = flag;
+        break;
+    default:
         break;
     }
     bitsdo_job_modify_end(job, SUCCEEDED(hr));
@@ -1364,4 +1372,95 @@ BOOL bitsdo_dodownload_matches(bitsdo_job *job, DODownloadProperty id, const WCH
                                                          : !_wcsicmp(have, value));
     ReleaseSRWLockShared(&job->lock);
     return match;
+}
+
+/* --- the host's store (src/host/persist.c) ------------------------------------ */
+
+BOOL bitsdo_dodownload_non_volatile(bitsdo_job *job)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+    BOOL keep;
+
+    if (job->events != &bitsdo_do_events || !ctx)
+        return FALSE;
+    AcquireSRWLockShared(&job->lock);
+    keep = ctx->non_volatile && !ctx->stream;
+    ReleaseSRWLockShared(&job->lock);
+    return keep;
+}
+
+/* With the job's lock held (shared is enough). */
+HRESULT bitsdo_dodownload_save_locked(bitsdo_job *job, bitsdo_facade_rec *out)
+{
+    bitsdo_do_ctx *ctx = ctx_of(job);
+
+    bitsdo_facade_rec_init(out, BITSDO_FACADEREC_DO_DOWNLOAD);
+    out->dl.non_volatile = ctx->non_volatile && !ctx->stream;
+    if ((ctx->uri && !(out->dl.uri = bitsdo_wcsdup((const bitsdo_wchar *)ctx->uri))) ||
+        (ctx->local_path && !(out->dl.local_path = bitsdo_wcsdup((const bitsdo_wchar *)ctx->local_path))) ||
+        (ctx->correlation_vector &&
+         !(out->dl.correlation_vector = bitsdo_wcsdup((const bitsdo_wchar *)ctx->correlation_vector)))) {
+        bitsdo_facade_rec_free(out);
+        return E_OUTOFMEMORY;
+    }
+    out->dl.callback_freq_percent = ctx->callback_freq_percent;
+    out->dl.callback_freq_seconds = ctx->callback_freq_seconds;
+    out->dl.cost_policy = ctx->cost_policy;
+    out->dl.blocking = ctx->blocking;
+    out->dl.integrity_mandatory = ctx->integrity_mandatory;
+    out->dl.disallow_cellular = ctx->disallow_cellular;
+    out->dl.total_size_set = ctx->total_size_set;
+    out->dl.total_size = ctx->total_size;
+    out->dl.started = ctx->started;
+    return S_OK;
+}
+
+/* Before the restored job can run: what bitsdo_dodownload_new sets. */
+static void do_prepare(bitsdo_job *job, void *arg)
+{
+    (void)arg;
+    job->ranges_in_place = TRUE;
+    job->temp_must_stay = TRUE;
+    job->progress_interval_ms = 0;
+}
+
+HRESULT bitsdo_dodownload_restore(bitsdo_job_rec *rec, bitsdo_facade_rec *facade, bitsdo_job **out)
+{
+    bitsdo_do_ctx *ctx;
+    HRESULT hr;
+
+    if (facade->kind != BITSDO_FACADEREC_DO_DOWNLOAD || !facade->dl.non_volatile ||
+        bitsdo_state_is_final(rec->state))
+        return E_INVALIDARG;
+    if (!(ctx = calloc(1, sizeof(*ctx))))
+        return E_OUTOFMEMORY;
+    if (!(ctx->changed = CreateEventW(NULL, FALSE, FALSE, NULL))) {
+        free(ctx);
+        return HRESULT_FROM_WIN32(GetLastError());
+    }
+    /* The strings move from the facade record. */
+    ctx->uri = (WCHAR *)facade->dl.uri;
+    ctx->local_path = (WCHAR *)facade->dl.local_path;
+    ctx->correlation_vector = (WCHAR *)facade->dl.correlation_vector;
+    facade->dl.uri = facade->dl.local_path = facade->dl.correlation_vector = NULL;
+    ctx->callback_freq_percent = facade->dl.callback_freq_percent;
+    ctx->callback_freq_seconds = facade->dl.callback_freq_seconds;
+    ctx->cost_policy = facade->dl.cost_policy;
+    ctx->blocking = facade->dl.blocking;
+    ctx->integrity_mandatory = facade->dl.integrity_mandatory;
+    ctx->disallow_cellular = facade->dl.disallow_cellular;
+    ctx->total_size_set = facade->dl.total_size_set;
+    ctx->total_size = facade->dl.total_size;
+    ctx->started = facade->dl.started;
+    ctx->non_volatile = TRUE;
+    hr = bitsdo_job_adopt_ex(rec, &bitsdo_do_events, ctx, do_prepare, NULL, FALSE, out);
+    if (FAILED(hr)) {
+        /* The engine never took ctx. */
+        free(ctx->uri);
+        free(ctx->local_path);
+        free(ctx->correlation_vector);
+        CloseHandle(ctx->changed);
+        free(ctx);
+    }
+    return hr;
 }

@@ -62,11 +62,9 @@ const bitsdo_job_events bitsdo_qm_events = {
     NULL, /* groups get no slot readers yet: BITS 1.0 objects marshal standard */
 };
 
-HRESULT bitsdo_qm_group_new(const GUID *id, bitsdo_job **out)
+static HRESULT group_alloc(bitsdo_qm_group **out)
 {
     bitsdo_qm_group *g;
-    bitsdo_job *job;
-    HRESULT hr;
 
     if (!(g = calloc(1, sizeof(*g))))
         return E_OUTOFMEMORY;
@@ -77,6 +75,18 @@ HRESULT bitsdo_qm_group_new(const GUID *id, bitsdo_job **out)
         free(g);
         return HRESULT_FROM_WIN32(GetLastError());
     }
+    *out = g;
+    return S_OK;
+}
+
+HRESULT bitsdo_qm_group_new(const GUID *id, bitsdo_job **out)
+{
+    bitsdo_qm_group *g;
+    bitsdo_job *job;
+    HRESULT hr;
+
+    if (FAILED(hr = group_alloc(&g)))
+        return hr;
     hr = bitsdo_job_create(id, L"", BG_JOB_TYPE_DOWNLOAD, &bitsdo_qm_events, g, &job);
     if (FAILED(hr)) {
         /* The engine never took g: it is still ours to free. */
@@ -722,6 +732,7 @@ static HRESULT WINAPI group_SetProp(IBackgroundCopyGroup *iface, GROUPPROP id, V
         AcquireSRWLockExclusive(&g->lock);
         g->protocol = n;
         ReleaseSRWLockExclusive(&g->lock);
+        bitsdo_job_facade_changed(job);
         return S_OK;
     case GROUPPROP_NOTIFYFLAGS:
         if (FAILED(hr = variant_dword(value, &n)))
@@ -731,6 +742,7 @@ static HRESULT WINAPI group_SetProp(IBackgroundCopyGroup *iface, GROUPPROP id, V
         AcquireSRWLockExclusive(&g->lock);
         g->notify_flags = n;
         ReleaseSRWLockExclusive(&g->lock);
+        bitsdo_job_facade_changed(job);
         SetEvent(g->wake);
         return S_OK;
     case GROUPPROP_NOTIFYCLSID:
@@ -743,6 +755,7 @@ static HRESULT WINAPI group_SetProp(IBackgroundCopyGroup *iface, GROUPPROP id, V
         if (*str)
             g->notify_clsid = clsid;
         ReleaseSRWLockExclusive(&g->lock);
+        bitsdo_job_facade_changed(job);
         SetEvent(g->wake);
         return S_OK;
     case GROUPPROP_PROGRESSSIZE:
@@ -753,6 +766,7 @@ static HRESULT WINAPI group_SetProp(IBackgroundCopyGroup *iface, GROUPPROP id, V
         AcquireSRWLockExclusive(&g->lock);
         g->progress_size = n;
         ReleaseSRWLockExclusive(&g->lock);
+        bitsdo_job_facade_changed(job);
         return S_OK;
     case GROUPPROP_PROGRESSPERCENT:
         if (FAILED(hr = variant_dword(value, &n)))
@@ -762,6 +776,7 @@ static HRESULT WINAPI group_SetProp(IBackgroundCopyGroup *iface, GROUPPROP id, V
         AcquireSRWLockExclusive(&g->lock);
         g->progress_percent = n;
         ReleaseSRWLockExclusive(&g->lock);
+        bitsdo_job_facade_changed(job);
         return S_OK;
     case GROUPPROP_DISPLAYNAME:
         if (FAILED(hr = variant_string(value, &str, BITSDO_QM_MAX_DISPLAY_NAME)))
@@ -968,6 +983,7 @@ static HRESULT WINAPI group_CreateJob(IBackgroundCopyGroup *iface, GUID id, IBac
     ReleaseSRWLockExclusive(&g->lock);
     if (FAILED(hr))
         return hr;
+    bitsdo_job_facade_changed(job);
     return bitsdo_job1_object_create(job, out);
 }
 
@@ -1077,5 +1093,96 @@ HRESULT bitsdo_group_object_create(bitsdo_job *job, IBackgroundCopyGroup **out)
     bitsdo_job_addref(job);
     bitsdo_module_addref();
     *out = &object->IBackgroundCopyGroup_iface;
+    return S_OK;
+}
+
+/* --- the host's store (src/host/persist.c) ------------------------------------- */
+
+HRESULT bitsdo_qm_group_save(bitsdo_job *job, bitsdo_facade_rec *out)
+{
+    bitsdo_qm_group *g = bitsdo_qm_group_of(job);
+    HRESULT hr = S_OK;
+
+    bitsdo_facade_rec_init(out, BITSDO_FACADEREC_QM_GROUP);
+    AcquireSRWLockShared(&g->lock);
+    out->qm.has_job = g->has_job;
+    memcpy(out->qm.job_id, &g->job_id, sizeof(out->qm.job_id));
+    out->qm.notify_flags = g->notify_flags;
+    out->qm.protocol = g->protocol;
+    out->qm.has_notify_clsid = g->has_notify_clsid;
+    memcpy(out->qm.notify_clsid, &g->notify_clsid, sizeof(out->qm.notify_clsid));
+    out->qm.progress_size = g->progress_size;
+    out->qm.progress_percent = g->progress_percent;
+    out->qm.percent_mark = (uint32_t)bitsdo__read_long(&g->percent_mark);
+    if (g->hint_count) {
+        /* Only as many hints as there are files (the array grows ahead). */
+        uint32_t n = g->hint_count;
+
+        AcquireSRWLockShared(&job->lock);
+        if (n > job->rec.file_count)
+            n = job->rec.file_count;
+        ReleaseSRWLockShared(&job->lock);
+        if (n && (out->qm.size_hints = malloc(n * sizeof(*out->qm.size_hints)))) {
+            memcpy(out->qm.size_hints, g->size_hints, n * sizeof(*out->qm.size_hints));
+            out->qm.hint_count = n;
+        } else if (n) {
+            hr = E_OUTOFMEMORY;
+        }
+    }
+    ReleaseSRWLockShared(&g->lock);
+    if (FAILED(hr))
+        bitsdo_facade_rec_free(out);
+    return hr;
+}
+
+static void qm_prepare(bitsdo_job *job, void *arg)
+{
+    ((bitsdo_qm_group *)arg)->job = job;
+}
+
+HRESULT bitsdo_qm_group_restore(bitsdo_job_rec *rec, bitsdo_facade_rec *facade, bitsdo_job **out)
+{
+    bitsdo_qm_group *g;
+    bitsdo_job *job;
+    HRESULT hr;
+
+    if (facade->kind != BITSDO_FACADEREC_QM_GROUP)
+        return E_INVALIDARG;
+    if (FAILED(hr = group_alloc(&g)))
+        return hr;
+    g->has_job = facade->qm.has_job != 0;
+    memcpy(&g->job_id, facade->qm.job_id, sizeof(g->job_id));
+    g->notify_flags = facade->qm.notify_flags & VALID_QM_NOTIFY_FLAGS;
+    g->protocol = facade->qm.protocol;
+    g->has_notify_clsid = facade->qm.has_notify_clsid != 0;
+    memcpy(&g->notify_clsid, facade->qm.notify_clsid, sizeof(g->notify_clsid));
+    g->progress_size = facade->qm.progress_size;
+    g->progress_percent = facade->qm.progress_percent;
+    g->percent_mark = (LONG)facade->qm.percent_mark;
+    /* The hints move from the facade record. */
+    g->size_hints = (DWORD *)facade->qm.size_hints;
+    g->hint_count = facade->qm.hint_count;
+    facade->qm.size_hints = NULL;
+    facade->qm.hint_count = 0;
+    /* A complete group is ACKNOWLEDGED and still shown: adopted ended. */
+    hr = bitsdo_job_adopt_ex(rec, &bitsdo_qm_events, g, qm_prepare, g, TRUE, &job);
+    if (FAILED(hr)) {
+        CloseHandle(g->wake);
+        free(g->size_hints);
+        free(g);
+        return hr;
+    }
+    if (bitsdo_qm_phase_of(job) == BITSDO_QM_GONE || FAILED(hr = bitsdo_qm_queue_adopt(job))) {
+        if (SUCCEEDED(hr))
+            hr = E_INVALIDARG; /* cancelled: nothing to show */
+        bitsdo_job_cancel(job);
+        bitsdo_job_release(job);
+        return hr;
+    }
+    /* Every file was in when the last host stopped, but not yet renamed
+     * into place: the group completes itself now, as it would have. */
+    if (engine_state(job) == BITSDO_STATE_TRANSFERRED)
+        bitsdo_job_complete(job);
+    *out = job;
     return S_OK;
 }

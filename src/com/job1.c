@@ -164,6 +164,8 @@ static HRESULT WINAPI job1_AddFiles(IBackgroundCopyJob1 *iface, ULONG count, FIL
         keep_hint(g, index, files[i]->dwSizeHint);
     }
     ReleaseSRWLockExclusive(&g->commit_lock);
+    if (i)
+        bitsdo_job_facade_changed(job); /* the size hints */
     return bitsdo_qm_result(hr);
 }
 

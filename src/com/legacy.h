@@ -62,6 +62,11 @@ static inline bitsdo_qm_group *bitsdo_qm_group_of(bitsdo_job *job)
     return (bitsdo_qm_group *)job->events_ctx;
 }
 bitsdo_qm_phase bitsdo_qm_phase_of(bitsdo_job *job);
+/* The host's store (src/host/persist.c): the group's own fields, and a
+ * stored group back as an engine job in the queue (takes rec's contents and
+ * the facade's hints; a complete group comes back complete). */
+HRESULT bitsdo_qm_group_save(bitsdo_job *job, bitsdo_facade_rec *out);
+HRESULT bitsdo_qm_group_restore(bitsdo_job_rec *rec, bitsdo_facade_rec *facade, bitsdo_job **out);
 /* IBackgroundCopyGroup view of a group (takes its own job reference). */
 HRESULT bitsdo_group_object_create(bitsdo_job *job, IBackgroundCopyGroup **out);
 /* GetProgress for group and job: QM_PROGRESS_PERCENT_DONE or _SIZE_DONE. */
@@ -84,6 +89,12 @@ HRESULT bitsdo_qm_queue_create(const GUID *id, bitsdo_job **out);
 HRESULT bitsdo_qm_queue_find(const GUID *id, bitsdo_job **out);
 /* Takes the group out of the queue (no-op if it is not there). */
 void bitsdo_qm_queue_remove(bitsdo_job *job);
+/* Puts a restored group in the queue (the queue takes its own reference);
+ * E_INVALIDARG if its GUID is there already. */
+HRESULT bitsdo_qm_queue_adopt(bitsdo_job *job);
+/* A snapshot of the queue's groups not gone, referenced (free with
+ * bitsdo_job_list_free). */
+HRESULT bitsdo_qm_queue_list(bitsdo_job ***jobs, ULONG *count);
 /* The GUIDs of the groups in the queue (malloc'ed array). */
 HRESULT bitsdo_qm_queue_ids(GUID **ids, ULONG *count);
 

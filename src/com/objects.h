@@ -7,6 +7,7 @@
 
 #include "bitsdo.h"
 #include "engine.h"
+#include "facaderec.h"
 
 /* server.c: the module. Every live object and server lock counts. */
 extern HINSTANCE bitsdo_instance;
@@ -78,6 +79,14 @@ extern const bitsdo_job_events bitsdo_do_events;
 HRESULT bitsdo_dodownload_new(IDODownload **out);
 HRESULT bitsdo_dodownload_create(bitsdo_job *job, REFIID riid, void **out);
 BOOL bitsdo_dodownload_matches(bitsdo_job *job, DODownloadProperty id, const WCHAR *value);
+/* The host's store (src/host/persist.c): whether the download is kept
+ * across host restarts (NonVolatile TRUE, no stream sink); its facade
+ * fields, with the job's lock held; a stored download back as an engine job
+ * (takes rec's contents and the facade's strings; E_INVALIDARG for a
+ * volatile one or a final state). */
+BOOL bitsdo_dodownload_non_volatile(bitsdo_job *job);
+HRESULT bitsdo_dodownload_save_locked(bitsdo_job *job, bitsdo_facade_rec *out);
+HRESULT bitsdo_dodownload_restore(bitsdo_job_rec *rec, bitsdo_facade_rec *facade, bitsdo_job **out);
 /* enum_unknown.c: takes ownership of the array and its references. */
 HRESULT bitsdo_enum_unknown_create(IUnknown **items, ULONG count, IEnumUnknown **out);
 

@@ -66,11 +66,60 @@ HRESULT bitsdo_qm_queue_create(const GUID *id, bitsdo_job **out)
         queue[queue_count++] = job;
     }
     ReleaseSRWLockExclusive(&queue_lock);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
+        bitsdo_job_facade_removed(dropped[i]);
         bitsdo_job_release(dropped[i]);
+    }
     if (SUCCEEDED(hr))
         *out = job;
     return hr;
+}
+
+HRESULT bitsdo_qm_queue_adopt(bitsdo_job *job)
+{
+    bitsdo_job **grown;
+    HRESULT hr = S_OK;
+
+    AcquireSRWLockExclusive(&queue_lock);
+    if (find_locked((const GUID *)job->rec.id))
+        hr = E_INVALIDARG;
+    if (SUCCEEDED(hr) && queue_count == queue_cap) {
+        ULONG cap = queue_cap ? queue_cap * 2 : 8;
+        if ((grown = realloc(queue, cap * sizeof(*queue)))) {
+            queue = grown;
+            queue_cap = cap;
+        } else {
+            hr = E_OUTOFMEMORY;
+        }
+    }
+    if (SUCCEEDED(hr)) {
+        bitsdo_job_addref(job);
+        queue[queue_count++] = job;
+    }
+    ReleaseSRWLockExclusive(&queue_lock);
+    return hr;
+}
+
+HRESULT bitsdo_qm_queue_list(bitsdo_job ***jobs, ULONG *count)
+{
+    bitsdo_job **array;
+    ULONG i, n = 0;
+
+    AcquireSRWLockShared(&queue_lock);
+    if (!(array = calloc(queue_count ? queue_count : 1, sizeof(*array)))) {
+        ReleaseSRWLockShared(&queue_lock);
+        return E_OUTOFMEMORY;
+    }
+    for (i = 0; i < queue_count; i++) {
+        if (bitsdo_qm_phase_of(queue[i]) != BITSDO_QM_GONE) {
+            bitsdo_job_addref(queue[i]);
+            array[n++] = queue[i];
+        }
+    }
+    ReleaseSRWLockShared(&queue_lock);
+    *jobs = array;
+    *count = n;
+    return S_OK;
 }
 
 HRESULT bitsdo_qm_queue_find(const GUID *id, bitsdo_job **out)
@@ -104,8 +153,10 @@ void bitsdo_qm_queue_remove(bitsdo_job *job)
         }
     }
     ReleaseSRWLockExclusive(&queue_lock);
-    if (found)
+    if (found) {
+        bitsdo_job_facade_removed(job); /* the store forgets it */
         bitsdo_job_release(job);
+    }
 }
 
 HRESULT bitsdo_qm_queue_ids(GUID **ids, ULONG *count)

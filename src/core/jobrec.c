@@ -24,13 +24,13 @@
 
 #include "errors.h"
 #include "jobrec.h"
+#include "tlv.h"
 #include "wstr.h"
 
 #define BITSDO__REC_MAGIC  "BDJR"
 #define BITSDO__REC_MAJOR  1
 #define BITSDO__REC_MINOR  1
 #define BITSDO__REC_HEADER 8
-#define BITSDO__TLV_HEADER 6
 
 /* BG_JOB_PRIORITY_NORMAL, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR */
 #define BITSDO__PRIORITY_NORMAL 2
@@ -225,167 +225,44 @@ oom:
 /* ------------------------------------------------------------------ */
 /* Writer */
 
-typedef struct bitsdo__buf {
-    uint8_t *data;
-    size_t len, cap;
-    int failed; /* out of memory or a value too large */
-} bitsdo__buf;
-
-static uint8_t *bitsdo__buf_grow(bitsdo__buf *b, size_t n)
+static void bitsdo__put_file(bitsdo_tlv_buf *b, const bitsdo_job_rec *rec, const bitsdo_file_rec *f)
 {
-    uint8_t *p;
-
-    if (b->failed)
-        return NULL;
-    if (n > SIZE_MAX - b->len) {
-        b->failed = 1;
-        return NULL;
-    }
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        uint8_t *grown;
-
-        while (cap < b->len + n) {
-            if (cap > SIZE_MAX / 2) {
-                cap = b->len + n;
-                break;
-            }
-            cap *= 2;
-        }
-        if (!(grown = realloc(b->data, cap))) {
-            b->failed = 1;
-            return NULL;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    p = b->data + b->len;
-    b->len += n;
-    return p;
-}
-
-static void bitsdo__put_le(uint8_t *p, uint64_t v, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t bitsdo__get_le(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-/* Writes a tag header and returns the offset of its length field. */
-static size_t bitsdo__tlv_begin(bitsdo__buf *b, uint16_t tag, uint32_t len)
-{
-    uint8_t *p = bitsdo__buf_grow(b, BITSDO__TLV_HEADER);
-
-    if (!p)
-        return 0;
-    bitsdo__put_le(p, tag, 2);
-    bitsdo__put_le(p + 2, len, 4);
-    return b->len - 4;
-}
-
-static void bitsdo__put_u32(bitsdo__buf *b, uint16_t tag, uint32_t v)
-{
-    uint8_t *p;
-
-    bitsdo__tlv_begin(b, tag, 4);
-    if ((p = bitsdo__buf_grow(b, 4)))
-        bitsdo__put_le(p, v, 4);
-}
-
-static void bitsdo__put_u64(bitsdo__buf *b, uint16_t tag, uint64_t v)
-{
-    uint8_t *p;
-
-    bitsdo__tlv_begin(b, tag, 8);
-    if ((p = bitsdo__buf_grow(b, 8)))
-        bitsdo__put_le(p, v, 8);
-}
-
-static void bitsdo__put_bytes(bitsdo__buf *b, uint16_t tag, const void *data, uint32_t len)
-{
-    uint8_t *p;
-
-    bitsdo__tlv_begin(b, tag, len);
-    if ((p = bitsdo__buf_grow(b, len)) && len)
-        memcpy(p, data, len);
-}
-
-/* A string field; NULL strings are left out. */
-static void bitsdo__put_str(bitsdo__buf *b, uint16_t tag, const bitsdo_wchar *s)
-{
-    size_t n, i;
-    uint8_t *p;
-
-    if (!s)
-        return;
-    n = bitsdo_wcslen(s);
-    if (n > UINT32_MAX / 2) {
-        b->failed = 1;
-        return;
-    }
-    bitsdo__tlv_begin(b, tag, (uint32_t)(n * 2));
-    if (!(p = bitsdo__buf_grow(b, n * 2)))
-        return;
-    for (i = 0; i < n; i++)
-        bitsdo__put_le(p + 2 * i, s[i], 2);
-}
-
-static void bitsdo__put_file(bitsdo__buf *b, const bitsdo_job_rec *rec, const bitsdo_file_rec *f)
-{
-    size_t len_at = bitsdo__tlv_begin(b, TAG_FILE, 0), start = b->len, inner;
+    size_t len_at = bitsdo_tlv_begin(b, TAG_FILE, 0), start = b->len;
     uint64_t total, done;
     int completed;
     uint8_t *p;
 
-    bitsdo__put_str(b, FTAG_REMOTE, f->remote_name);
-    bitsdo__put_str(b, FTAG_LOCAL, f->local_name);
-    bitsdo__put_str(b, FTAG_TEMP, f->temp_name);
+    bitsdo_tlv_put_str(b, FTAG_REMOTE, f->remote_name);
+    bitsdo_tlv_put_str(b, FTAG_LOCAL, f->local_name);
+    bitsdo_tlv_put_str(b, FTAG_TEMP, f->temp_name);
     if (f->ranges && f->range_count) {
         uint32_t i;
 
-        bitsdo__tlv_begin(b, FTAG_RANGES, f->range_count * 16u);
-        if ((p = bitsdo__buf_grow(b, (size_t)f->range_count * 16u))) {
+        bitsdo_tlv_begin(b, FTAG_RANGES, f->range_count * 16u);
+        if ((p = bitsdo_tlv_grow(b, (size_t)f->range_count * 16u))) {
             for (i = 0; i < f->range_count; i++) {
-                bitsdo__put_le(p + 16 * i, f->ranges[i].offset, 8);
-                bitsdo__put_le(p + 16 * i + 8, f->ranges[i].length, 8);
+                bitsdo_tlv_put_le(p + 16 * i, f->ranges[i].offset, 8);
+                bitsdo_tlv_put_le(p + 16 * i + 8, f->ranges[i].length, 8);
             }
         }
     }
-    bitsdo__put_u32(b, FTAG_VALIDATION_STATE, f->validation_state);
-    bitsdo__put_str(b, FTAG_VALIDATOR, f->validator);
-    bitsdo__put_u64(b, FTAG_REMOTE_MTIME, f->remote_mtime);
-    bitsdo__put_str(b, FTAG_FILE_ID, f->file_id);
+    bitsdo_tlv_put_u32(b, FTAG_VALIDATION_STATE, f->validation_state);
+    bitsdo_tlv_put_str(b, FTAG_VALIDATOR, f->validator);
+    bitsdo_tlv_put_u64(b, FTAG_REMOTE_MTIME, f->remote_mtime);
+    bitsdo_tlv_put_str(b, FTAG_FILE_ID, f->file_id);
     bitsdo_counters_read_file(&rec->counters, &f->counters, &total, &done, &completed);
-    bitsdo__tlv_begin(b, FTAG_COUNTERS, BITSDO__FILE_COUNTERS_LEN);
-    if ((p = bitsdo__buf_grow(b, BITSDO__FILE_COUNTERS_LEN))) {
-        bitsdo__put_le(p, total, 8);
-        bitsdo__put_le(p + 8, done, 8);
-        bitsdo__put_le(p + 16, completed ? 1 : 0, 4);
+    bitsdo_tlv_begin(b, FTAG_COUNTERS, BITSDO__FILE_COUNTERS_LEN);
+    if ((p = bitsdo_tlv_grow(b, BITSDO__FILE_COUNTERS_LEN))) {
+        bitsdo_tlv_put_le(p, total, 8);
+        bitsdo_tlv_put_le(p + 8, done, 8);
+        bitsdo_tlv_put_le(p + 16, completed ? 1 : 0, 4);
     }
-    if (b->failed)
-        return;
-    inner = b->len - start;
-    if (inner > UINT32_MAX) {
-        b->failed = 1;
-        return;
-    }
-    bitsdo__put_le(b->data + len_at, inner, 4);
+    bitsdo_tlv_close(b, len_at, start);
 }
 
 bitsdo_hr bitsdo_job_rec_write(const bitsdo_job_rec *rec, uint8_t **buf, size_t *len)
 {
-    bitsdo__buf b = {NULL, 0, 0, 0};
+    bitsdo_tlv_buf b = {NULL, 0, 0, 0};
     bitsdo_progress prog;
     uint8_t *p;
     uint32_t i;
@@ -403,56 +280,56 @@ bitsdo_hr bitsdo_job_rec_write(const bitsdo_job_rec *rec, uint8_t **buf, size_t 
             return BITSDO_E_INVALIDARG;
     }
 
-    if ((p = bitsdo__buf_grow(&b, BITSDO__REC_HEADER))) {
+    if ((p = bitsdo_tlv_grow(&b, BITSDO__REC_HEADER))) {
         memcpy(p, BITSDO__REC_MAGIC, 4);
-        bitsdo__put_le(p + 4, BITSDO__REC_MAJOR, 2);
-        bitsdo__put_le(p + 6, BITSDO__REC_MINOR, 2);
+        bitsdo_tlv_put_le(p + 4, BITSDO__REC_MAJOR, 2);
+        bitsdo_tlv_put_le(p + 6, BITSDO__REC_MINOR, 2);
     }
-    bitsdo__put_bytes(&b, TAG_ID, rec->id, sizeof(rec->id));
-    bitsdo__put_u32(&b, TAG_TYPE, rec->type);
-    bitsdo__put_u32(&b, TAG_PRIORITY, rec->priority);
-    bitsdo__put_u32(&b, TAG_STATE, (uint32_t)rec->state);
-    bitsdo__put_str(&b, TAG_DISPLAY_NAME, rec->display_name);
-    bitsdo__put_str(&b, TAG_DESCRIPTION, rec->description);
-    bitsdo__put_str(&b, TAG_OWNER_SID, rec->owner_sid);
-    bitsdo__put_str(&b, TAG_NOTIFY_PROGRAM, rec->notify_program);
-    bitsdo__put_str(&b, TAG_NOTIFY_PARAMETERS, rec->notify_parameters);
-    bitsdo__put_u32(&b, TAG_NOTIFY_FLAGS, rec->notify_flags);
-    bitsdo__put_u32(&b, TAG_MIN_RETRY_DELAY, rec->min_retry_delay);
-    bitsdo__put_u32(&b, TAG_NO_PROGRESS_TIMEOUT, rec->no_progress_timeout);
-    bitsdo__put_u32(&b, TAG_ERROR_COUNT, rec->error_count);
-    bitsdo__put_u64(&b, TAG_CREATED, rec->created);
-    bitsdo__put_u64(&b, TAG_MODIFIED, rec->modified);
-    bitsdo__put_u64(&b, TAG_TRANSFER_COMPLETED, rec->transfer_completed);
-    bitsdo__put_u32(&b, TAG_PROXY_USAGE, rec->proxy_usage);
-    bitsdo__put_str(&b, TAG_PROXY_LIST, rec->proxy_list);
-    bitsdo__put_str(&b, TAG_PROXY_BYPASS, rec->proxy_bypass);
-    bitsdo__put_u32(&b, TAG_ERROR_HR, (uint32_t)rec->error_hr);
-    bitsdo__put_u32(&b, TAG_ERROR_CONTEXT, rec->error_context);
-    bitsdo__put_u32(&b, TAG_ERROR_FILE, (uint32_t)rec->error_file);
-    bitsdo__put_u32(&b, TAG_PEER_CACHING_FLAGS, rec->peer_caching_flags);
-    bitsdo__put_u32(&b, TAG_FILE_ACL_FLAGS, rec->file_acl_flags);
-    bitsdo__put_u32(&b, TAG_MAX_DOWNLOAD_TIME, rec->max_download_time);
-    bitsdo__put_u32(&b, TAG_COST_FLAGS, rec->cost_flags);
-    bitsdo__put_u32(&b, TAG_DYNAMIC_CONTENT, rec->dynamic_content);
-    bitsdo__put_u32(&b, TAG_HIGH_PERFORMANCE, rec->high_performance);
-    bitsdo__put_u64(&b, TAG_MAX_DOWNLOAD_SIZE, rec->max_download_size);
-    bitsdo__put_u32(&b, TAG_MIN_NOTIFY_INTERVAL, rec->min_notify_interval_ms);
-    bitsdo__put_str(&b, TAG_HTTP_HEADERS, rec->http_headers);
-    bitsdo__put_u32(&b, TAG_SECURITY_FLAGS, rec->security_flags);
+    bitsdo_tlv_put_bytes(&b, TAG_ID, rec->id, sizeof(rec->id));
+    bitsdo_tlv_put_u32(&b, TAG_TYPE, rec->type);
+    bitsdo_tlv_put_u32(&b, TAG_PRIORITY, rec->priority);
+    bitsdo_tlv_put_u32(&b, TAG_STATE, (uint32_t)rec->state);
+    bitsdo_tlv_put_str(&b, TAG_DISPLAY_NAME, rec->display_name);
+    bitsdo_tlv_put_str(&b, TAG_DESCRIPTION, rec->description);
+    bitsdo_tlv_put_str(&b, TAG_OWNER_SID, rec->owner_sid);
+    bitsdo_tlv_put_str(&b, TAG_NOTIFY_PROGRAM, rec->notify_program);
+    bitsdo_tlv_put_str(&b, TAG_NOTIFY_PARAMETERS, rec->notify_parameters);
+    bitsdo_tlv_put_u32(&b, TAG_NOTIFY_FLAGS, rec->notify_flags);
+    bitsdo_tlv_put_u32(&b, TAG_MIN_RETRY_DELAY, rec->min_retry_delay);
+    bitsdo_tlv_put_u32(&b, TAG_NO_PROGRESS_TIMEOUT, rec->no_progress_timeout);
+    bitsdo_tlv_put_u32(&b, TAG_ERROR_COUNT, rec->error_count);
+    bitsdo_tlv_put_u64(&b, TAG_CREATED, rec->created);
+    bitsdo_tlv_put_u64(&b, TAG_MODIFIED, rec->modified);
+    bitsdo_tlv_put_u64(&b, TAG_TRANSFER_COMPLETED, rec->transfer_completed);
+    bitsdo_tlv_put_u32(&b, TAG_PROXY_USAGE, rec->proxy_usage);
+    bitsdo_tlv_put_str(&b, TAG_PROXY_LIST, rec->proxy_list);
+    bitsdo_tlv_put_str(&b, TAG_PROXY_BYPASS, rec->proxy_bypass);
+    bitsdo_tlv_put_u32(&b, TAG_ERROR_HR, (uint32_t)rec->error_hr);
+    bitsdo_tlv_put_u32(&b, TAG_ERROR_CONTEXT, rec->error_context);
+    bitsdo_tlv_put_u32(&b, TAG_ERROR_FILE, (uint32_t)rec->error_file);
+    bitsdo_tlv_put_u32(&b, TAG_PEER_CACHING_FLAGS, rec->peer_caching_flags);
+    bitsdo_tlv_put_u32(&b, TAG_FILE_ACL_FLAGS, rec->file_acl_flags);
+    bitsdo_tlv_put_u32(&b, TAG_MAX_DOWNLOAD_TIME, rec->max_download_time);
+    bitsdo_tlv_put_u32(&b, TAG_COST_FLAGS, rec->cost_flags);
+    bitsdo_tlv_put_u32(&b, TAG_DYNAMIC_CONTENT, rec->dynamic_content);
+    bitsdo_tlv_put_u32(&b, TAG_HIGH_PERFORMANCE, rec->high_performance);
+    bitsdo_tlv_put_u64(&b, TAG_MAX_DOWNLOAD_SIZE, rec->max_download_size);
+    bitsdo_tlv_put_u32(&b, TAG_MIN_NOTIFY_INTERVAL, rec->min_notify_interval_ms);
+    bitsdo_tlv_put_str(&b, TAG_HTTP_HEADERS, rec->http_headers);
+    bitsdo_tlv_put_u32(&b, TAG_SECURITY_FLAGS, rec->security_flags);
 
     bitsdo_counters_read(&rec->counters, &prog);
-    bitsdo__tlv_begin(&b, TAG_JOB_COUNTERS, BITSDO__JOB_COUNTERS_LEN);
-    if ((p = bitsdo__buf_grow(&b, BITSDO__JOB_COUNTERS_LEN))) {
-        bitsdo__put_le(p, bitsdo__load64(&rec->counters.known_bytes), 8);
-        bitsdo__put_le(p + 8, prog.bytes_transferred, 8);
-        bitsdo__put_le(p + 16, prog.files_total, 4);
-        bitsdo__put_le(p + 20, prog.files_transferred, 4);
-        bitsdo__put_le(p + 24, bitsdo__load32(&rec->counters.files_unknown), 4);
+    bitsdo_tlv_begin(&b, TAG_JOB_COUNTERS, BITSDO__JOB_COUNTERS_LEN);
+    if ((p = bitsdo_tlv_grow(&b, BITSDO__JOB_COUNTERS_LEN))) {
+        bitsdo_tlv_put_le(p, bitsdo__load64(&rec->counters.known_bytes), 8);
+        bitsdo_tlv_put_le(p + 8, prog.bytes_transferred, 8);
+        bitsdo_tlv_put_le(p + 16, prog.files_total, 4);
+        bitsdo_tlv_put_le(p + 20, prog.files_transferred, 4);
+        bitsdo_tlv_put_le(p + 24, bitsdo__load32(&rec->counters.files_unknown), 4);
     }
     for (i = 0; i < rec->file_count; i++)
         bitsdo__put_file(&b, rec, rec->files[i]);
-    bitsdo__tlv_begin(&b, TAG_END, 0);
+    bitsdo_tlv_begin(&b, TAG_END, 0);
 
     if (b.failed) {
         free(b.data);
@@ -466,68 +343,6 @@ bitsdo_hr bitsdo_job_rec_write(const bitsdo_job_rec *rec, uint8_t **buf, size_t 
 /* ------------------------------------------------------------------ */
 /* Reader: every length is checked against what is left before use. */
 
-typedef struct bitsdo__tlv {
-    uint16_t tag;
-    uint32_t len;
-    const uint8_t *value;
-} bitsdo__tlv;
-
-/* Takes the next field from [*p, end). 1 on success, 0 when malformed. */
-static int bitsdo__tlv_next(const uint8_t **p, const uint8_t *end, bitsdo__tlv *t)
-{
-    size_t left = (size_t)(end - *p);
-
-    if (left < BITSDO__TLV_HEADER)
-        return 0;
-    t->tag = (uint16_t)bitsdo__get_le(*p, 2);
-    t->len = (uint32_t)bitsdo__get_le(*p + 2, 4);
-    if (t->len > left - BITSDO__TLV_HEADER)
-        return 0;
-    t->value = *p + BITSDO__TLV_HEADER;
-    *p = t->value + t->len;
-    return 1;
-}
-
-static int bitsdo__get_u32(const bitsdo__tlv *t, uint32_t *out)
-{
-    if (t->len != 4)
-        return 0;
-    *out = (uint32_t)bitsdo__get_le(t->value, 4);
-    return 1;
-}
-
-static int bitsdo__get_u64(const bitsdo__tlv *t, uint64_t *out)
-{
-    if (t->len != 8)
-        return 0;
-    *out = bitsdo__get_le(t->value, 8);
-    return 1;
-}
-
-/* A string value into *field (replacing what was there). Returns 1, 0 when
- * malformed, -1 when out of memory. */
-static int bitsdo__get_str(const bitsdo__tlv *t, bitsdo_wchar **field)
-{
-    size_t n = t->len / 2, i;
-    bitsdo_wchar *s;
-
-    if (t->len % 2)
-        return 0;
-    if (!(s = malloc((n + 1) * sizeof(*s))))
-        return -1;
-    for (i = 0; i < n; i++) {
-        s[i] = (bitsdo_wchar)bitsdo__get_le(t->value + 2 * i, 2);
-        if (!s[i]) {
-            free(s);
-            return 0;
-        }
-    }
-    s[n] = 0;
-    free(*field);
-    *field = s;
-    return 1;
-}
-
 typedef struct bitsdo__file_values {
     uint64_t total, done;
     uint32_t completed;
@@ -537,31 +352,31 @@ typedef struct bitsdo__file_values {
 /* Parses one FILE value into f. 1, 0 when malformed, -1 out of memory. */
 static int bitsdo__read_file(const uint8_t *p, const uint8_t *end, bitsdo_file_rec *f, bitsdo__file_values *v)
 {
-    bitsdo__tlv t;
+    bitsdo_tlv t;
     int r;
 
     while (p < end) {
-        if (!bitsdo__tlv_next(&p, end, &t))
+        if (!bitsdo_tlv_next(&p, end, &t))
             return 0;
         switch (t.tag) {
         case FTAG_REMOTE:
-            if ((r = bitsdo__get_str(&t, &f->remote_name)) != 1)
+            if ((r = bitsdo_tlv_get_str(&t, &f->remote_name)) != 1)
                 return r;
             break;
         case FTAG_LOCAL:
-            if ((r = bitsdo__get_str(&t, &f->local_name)) != 1)
+            if ((r = bitsdo_tlv_get_str(&t, &f->local_name)) != 1)
                 return r;
             break;
         case FTAG_TEMP:
-            if ((r = bitsdo__get_str(&t, &f->temp_name)) != 1)
+            if ((r = bitsdo_tlv_get_str(&t, &f->temp_name)) != 1)
                 return r;
             break;
         case FTAG_VALIDATOR:
-            if ((r = bitsdo__get_str(&t, &f->validator)) != 1)
+            if ((r = bitsdo_tlv_get_str(&t, &f->validator)) != 1)
                 return r;
             break;
         case FTAG_FILE_ID:
-            if ((r = bitsdo__get_str(&t, &f->file_id)) != 1)
+            if ((r = bitsdo_tlv_get_str(&t, &f->file_id)) != 1)
                 return r;
             break;
         case FTAG_RANGES: {
@@ -577,26 +392,26 @@ static int bitsdo__read_file(const uint8_t *p, const uint8_t *end, bitsdo_file_r
             if (!(f->ranges = malloc(n * sizeof(*f->ranges))))
                 return -1;
             for (i = 0; i < n; i++) {
-                f->ranges[i].offset = bitsdo__get_le(t.value + 16 * i, 8);
-                f->ranges[i].length = bitsdo__get_le(t.value + 16 * i + 8, 8);
+                f->ranges[i].offset = bitsdo_tlv_get_le(t.value + 16 * i, 8);
+                f->ranges[i].length = bitsdo_tlv_get_le(t.value + 16 * i + 8, 8);
             }
             f->range_count = n;
             break;
         }
         case FTAG_VALIDATION_STATE:
-            if (!bitsdo__get_u32(&t, &f->validation_state))
+            if (!bitsdo_tlv_get_u32(&t, &f->validation_state))
                 return 0;
             break;
         case FTAG_REMOTE_MTIME:
-            if (!bitsdo__get_u64(&t, &f->remote_mtime))
+            if (!bitsdo_tlv_get_u64(&t, &f->remote_mtime))
                 return 0;
             break;
         case FTAG_COUNTERS:
             if (t.len != BITSDO__FILE_COUNTERS_LEN)
                 return 0;
-            v->total = bitsdo__get_le(t.value, 8);
-            v->done = bitsdo__get_le(t.value + 8, 8);
-            v->completed = (uint32_t)bitsdo__get_le(t.value + 16, 4);
+            v->total = bitsdo_tlv_get_le(t.value, 8);
+            v->done = bitsdo_tlv_get_le(t.value + 8, 8);
+            v->completed = (uint32_t)bitsdo_tlv_get_le(t.value + 16, 4);
             v->have_counters = 1;
             break;
         default:
@@ -648,7 +463,7 @@ static int bitsdo__append_file(bitsdo_job_rec *rec, const uint8_t *value, uint32
 /* Parses the fields after the header into rec. 1, 0 malformed, -1 OOM. */
 static int bitsdo__read_job(const uint8_t *p, const uint8_t *end, bitsdo_job_rec *rec)
 {
-    bitsdo__tlv t;
+    bitsdo_tlv t;
     uint32_t u32;
     int r, ended = 0;
 
@@ -657,7 +472,7 @@ static int bitsdo__read_job(const uint8_t *p, const uint8_t *end, bitsdo_job_rec
         uint32_t *u32_field = NULL;
         uint64_t *u64_field = NULL;
 
-        if (!bitsdo__tlv_next(&p, end, &t))
+        if (!bitsdo_tlv_next(&p, end, &t))
             return 0;
         switch (t.tag) {
         case TAG_END:
@@ -672,17 +487,17 @@ static int bitsdo__read_job(const uint8_t *p, const uint8_t *end, bitsdo_job_rec
             memcpy(rec->id, t.value, sizeof(rec->id));
             break;
         case TAG_STATE:
-            if (!bitsdo__get_u32(&t, &u32) || u32 >= BITSDO_STATE_COUNT)
+            if (!bitsdo_tlv_get_u32(&t, &u32) || u32 >= BITSDO_STATE_COUNT)
                 return 0;
             rec->state = (bitsdo_state)u32;
             break;
         case TAG_ERROR_HR:
-            if (!bitsdo__get_u32(&t, &u32))
+            if (!bitsdo_tlv_get_u32(&t, &u32))
                 return 0;
             rec->error_hr = (bitsdo_hr)u32;
             break;
         case TAG_ERROR_FILE:
-            if (!bitsdo__get_u32(&t, &u32))
+            if (!bitsdo_tlv_get_u32(&t, &u32))
                 return 0;
             rec->error_file = (int32_t)u32;
             break;
@@ -782,11 +597,11 @@ static int bitsdo__read_job(const uint8_t *p, const uint8_t *end, bitsdo_job_rec
         default:
             break; /* a newer field: skipped */
         }
-        if (u32_field && !bitsdo__get_u32(&t, u32_field))
+        if (u32_field && !bitsdo_tlv_get_u32(&t, u32_field))
             return 0;
-        if (u64_field && !bitsdo__get_u64(&t, u64_field))
+        if (u64_field && !bitsdo_tlv_get_u64(&t, u64_field))
             return 0;
-        if (str && (r = bitsdo__get_str(&t, str)) != 1)
+        if (str && (r = bitsdo_tlv_get_str(&t, str)) != 1)
             return r;
     }
     if (rec->error_file < -1 || (rec->error_file >= 0 && (uint32_t)rec->error_file >= rec->file_count))
@@ -804,7 +619,7 @@ bitsdo_hr bitsdo_job_rec_read(const uint8_t *buf, size_t len, bitsdo_job_rec *re
     bitsdo_job_rec_free(rec);
     bitsdo_job_rec_init(rec);
     if (!buf || len < BITSDO__REC_HEADER || memcmp(buf, BITSDO__REC_MAGIC, 4) ||
-        bitsdo__get_le(buf + 4, 2) != BITSDO__REC_MAJOR)
+        bitsdo_tlv_get_le(buf + 4, 2) != BITSDO__REC_MAJOR)
         return BITSDO_E_INVALIDARG;
 
     bitsdo_job_rec_init(&tmp);

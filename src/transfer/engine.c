@@ -216,11 +216,21 @@ static void ensure_worker(bitsdo_job *job);
 HRESULT bitsdo_job_adopt(bitsdo_job_rec *rec, const bitsdo_job_events *events, void *events_ctx,
                          bitsdo_job **out)
 {
+    return bitsdo_job_adopt_ex(rec, events, events_ctx, NULL, NULL, FALSE, out);
+}
+
+static void list_remove(bitsdo_job *job);
+
+HRESULT bitsdo_job_adopt_ex(bitsdo_job_rec *rec, const bitsdo_job_events *events, void *events_ctx,
+                            void (*prepare)(bitsdo_job *job, void *arg), void *arg, BOOL ended_ok,
+                            bitsdo_job **out)
+{
     bitsdo_state state = rec->state;
+    BOOL ended = bitsdo_state_is_final(state);
     bitsdo_job *job;
     HRESULT hr;
 
-    if (bitsdo_state_is_final(state))
+    if (ended && !ended_ok)
         return E_INVALIDARG;
     if (FAILED(hr = bitsdo_job_create((const GUID *)rec->id, NULL, rec->type, events, events_ctx, &job)))
         return hr;
@@ -228,7 +238,20 @@ HRESULT bitsdo_job_adopt(bitsdo_job_rec *rec, const bitsdo_job_events *events, v
     bitsdo_job_rec_free(&job->rec);
     memcpy(&job->rec, rec, sizeof(*rec)); /* the job takes the contents */
     bitsdo_job_rec_init(rec);
-    if (bitsdo_state_is_active(state)) {
+    ReleaseSRWLockExclusive(&job->lock);
+    /* The facade attaches before any worker can run or deliver. */
+    if (prepare)
+        prepare(job, arg);
+    if (ended) {
+        /* Over already (a complete BITS 1.0 group): nothing runs it, and the
+         * list is for jobs that may still change. */
+        AcquireSRWLockExclusive(&list_lock);
+        job->removed_quietly = TRUE;
+        ReleaseSRWLockExclusive(&list_lock);
+        list_remove(job);
+    }
+    AcquireSRWLockExclusive(&job->lock);
+    if (!ended && bitsdo_state_is_active(state)) {
         /* It was running when its last host stopped: it goes on, from the
          * bytes its temp files really hold (fetch.c keeps only what is both
          * counted and on disk). */
@@ -239,6 +262,19 @@ HRESULT bitsdo_job_adopt(bitsdo_job_rec *rec, const bitsdo_job_events *events, v
     ReleaseSRWLockExclusive(&job->lock);
     *out = job;
     return S_OK;
+}
+
+void bitsdo_job_facade_removed(bitsdo_job *job)
+{
+    if (hooks && hooks->removed)
+        hooks->removed(job);
+}
+
+void bitsdo_job_facade_changed(bitsdo_job *job)
+{
+    InterlockedIncrement(&job->facade_gen);
+    if (hooks && hooks->changed)
+        hooks->changed(job);
 }
 
 void bitsdo_job_addref(bitsdo_job *job)
@@ -318,7 +354,7 @@ static void list_remove(bitsdo_job *job)
         ReleaseSRWLockExclusive(&job->lock);
         if (listener)
             bitsdo_callback_ref_release(listener);
-        if (hooks && hooks->removed)
+        if (hooks && hooks->removed && !job->removed_quietly)
             hooks->removed(job);
         bitsdo_http_forget_credentials((const GUID *)job->rec.id);
         bitsdo_job_release(job);

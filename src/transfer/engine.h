@@ -107,6 +107,11 @@ struct bitsdo_job {
     bitsdo_filetime persisted_modified;
     uint64_t persisted_bytes;
     ULONGLONG persisted_tick;
+    volatile LONG facade_gen;  /* bumped when the facade's own data changed
+                                * (bitsdo_job_facade_changed) */
+    LONG persisted_facade_gen; /* the store writer's: facade_gen it wrote */
+    BOOL removed_quietly;      /* adopted ended: left the list without the
+                                * `removed` hook (guarded by the list lock) */
     uint32_t progress_slot;    /* its slot in the host's progress mapping, for
                                 * the job's whole life, or BITSDO_PROGMAP_NO_SLOT */
 };
@@ -128,6 +133,23 @@ void bitsdo_job_release(bitsdo_job *job);
  * the list already. One reference for the caller. */
 HRESULT bitsdo_job_adopt(bitsdo_job_rec *rec, const bitsdo_job_events *events, void *events_ctx,
                          bitsdo_job **out);
+
+/* The same, with a facade: `prepare` (may be NULL) runs once the job holds
+ * the record and before its worker can start, so the facade can set the
+ * job's fields (ranges_in_place, progress_interval_ms, ...) and its own
+ * data first. With `ended_ok`, a job in a final state (CANCELLED,
+ * ACKNOWLEDGED) is adopted too, for a facade that still shows it (a
+ * complete BITS 1.0 group): it is made and taken out of the list at once,
+ * without the `removed` hook, and never runs. */
+HRESULT bitsdo_job_adopt_ex(bitsdo_job_rec *rec, const bitsdo_job_events *events, void *events_ctx,
+                            void (*prepare)(bitsdo_job *job, void *arg), void *arg, BOOL ended_ok,
+                            bitsdo_job **out);
+/* The facade's own data of the job changed (a DO property kept outside the
+ * record, a BITS 1.0 group property): the store writes the job again. */
+void bitsdo_job_facade_changed(bitsdo_job *job);
+/* The facade stopped showing the job (a BITS 1.0 group taken out of the
+ * queue): the `removed` hook runs (no lock may be held). */
+void bitsdo_job_facade_removed(bitsdo_job *job);
 
 /* Finds a job in the list by id (a reference for the caller), or
  * BG_E_NOT_FOUND. */
