@@ -179,6 +179,13 @@ static int transfer(const CLSID *clsid, const char *name, DWORD ctx, const WCHAR
     if (SUCCEEDED(hr))
         IUnknown_Release(unk);
     printf("   manager answers IBackgroundCopyManager, IUnknown: 0x%08lx\n", (unsigned long)hr);
+    /* For the record only: no BITS client we know of needs the manager's
+     * blanket (a plain proxy under Wine answers E_NOTIMPL). */
+    if (ctx == CLSCTX_LOCAL_SERVER && n < 2)
+        printf("   CoSetProxyBlanket(manager): 0x%08lx\n",
+               (unsigned long)CoSetProxyBlanket((IUnknown *)mgr, RPC_C_AUTHN_DEFAULT, RPC_C_AUTHZ_NONE,
+                                                COLE_DEFAULT_PRINCIPAL, RPC_C_AUTHN_LEVEL_DEFAULT,
+                                                RPC_C_IMP_LEVEL_IMPERSONATE, NULL, EOAC_DEFAULT));
     swprintf(local, ARRAYSIZE(local), L"%ls\\system-%d.bin", dir, n);
     swprintf(display, ARRAYSIZE(display), L"client_bits_system %d", n);
     DeleteFileW(local);

@@ -169,7 +169,7 @@ static void check_taken_over(BOOL yes)
         swprintf(key, ARRAYSIZE(key), L"CLSID\\%ls\\LocalServer32", system_classes[i].guid);
         assert_true(read_sz(HKEY_CLASSES_ROOT, key, NULL, value, sizeof(value)));
         len = wcslen(value);
-        assert_true(len > 17 && !_wcsicmp(value + len - 17, L"bitsdo-host.exe\""));
+        assert_true(len > 16 && !_wcsicmp(value + len - 16, L"bitsdo-host.exe\""));
         swprintf(key, ARRAYSIZE(key), L"CLSID\\%ls", system_classes[i].guid);
         assert_true(read_sz(HKEY_CLASSES_ROOT, key, L"AppID", value, sizeof(value)));
         assert_int_equal(_wcsicmp(value, OUR_APPID), 0);
@@ -212,14 +212,22 @@ static int group_setup(void **state)
     return 0;
 }
 
-static int group_teardown(void **state)
+/* After each test, whatever happened: not taken over, bitsdo registered,
+ * no host (the prefix as found). */
+static int restore(void **state)
 {
-    /* Leave the prefix as found: not taken over, bitsdo registered, no host. */
+    (void)state;
     SetEnvironmentVariableW(L"BITSDO_TAKEOVER_AS_WINDOWS", NULL);
     run_regsvr32(L"/s /u /n /i:takeover");
     if (!bitsdo_registered())
         run_regsvr32(L"/s");
     hu_stop_host();
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    restore(state);
     DeleteFileW(source);
     return tu_group_teardown(state);
 }
@@ -355,9 +363,9 @@ static void test_unmodified_clients(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_takeover_and_undo),
-        cmocka_unit_test(test_refuses_on_windows),
-        cmocka_unit_test(test_unmodified_clients),
+        cmocka_unit_test_teardown(test_takeover_and_undo, restore),
+        cmocka_unit_test_teardown(test_refuses_on_windows, restore),
+        cmocka_unit_test_teardown(test_unmodified_clients, restore),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
