@@ -51,10 +51,12 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
     [ "$undo" = 0 ] || die "$WINEPREFIX is no Wine prefix"
     say "creating the prefix $WINEPREFIX (wineboot)"
     WINEARCH=win64 "$WINE" wineboot -i >/dev/null 2>&1 || die "wineboot failed in $WINEPREFIX"
+    # The registry reaches system.reg when the wineserver leaves.
+    if command -v wineserver >/dev/null; then wineserver -w; fi
 fi
 system32="$WINEPREFIX/drive_c/windows/system32"
 [ -d "$system32" ] || die "$system32 is missing"
-if grep -q '^#arch=win32' "$WINEPREFIX/system.reg"; then
+if grep -qs '^#arch=win32' "$WINEPREFIX/system.reg"; then
     die "$WINEPREFIX is a 32-bit prefix; bitsdo installs into 64-bit prefixes"
 fi
 
