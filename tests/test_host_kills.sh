@@ -7,7 +7,7 @@
 #
 # Run by ctest (test_host_kills) with the Wine environment and the http fixtures
 # (BITSDO_HTTP_SERVERS). One job downloads SIZE_MB (default 200) MB from nginx's /slow/
-# (10 MB/s). ROUNDS times (default 20): wait until the job has moved at least 2 MB more and
+# (1 MB/s). ROUNDS times (default 20): wait until the job has moved at least 2 MB more and
 # the store has written its record since, then kill the host: by TerminateProcess (Wine's
 # taskkill /F) in even rounds and by `kill -9` of its Unix process from outside in odd
 # ones. After each kill a new process (bitsdo info) must find the job, with no more bytes
@@ -50,12 +50,14 @@ log=$SERVERS/nginx/logs/access.log
 url="http://127.0.0.1:$nport/slow/$name"
 dst="$WORK/out/$name"
 
-# Unix pids of this prefix's bitsdo-host.exe (other prefixes may run their own).
+# Unix pids of this prefix's bitsdo-host.exe (other prefixes may run their own): processes
+# whose program (first word of the command line) is the host; this script, which has the
+# host's path among its arguments, is not one.
 host_pids()
 {
     local p
-    for p in $(pgrep -f 'bitsdo-host\.exe' 2>/dev/null); do
-        tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX" && echo "$p"
+    for p in $(pgrep -f '^[^ ]*bitsdo-host\.exe( |$)' 2>/dev/null); do
+        { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX" && echo "$p"
     done
 }
 

@@ -9,7 +9,7 @@
 #       Waits (bounded) until both ports answer, then writes DIR/ports ("http=N", "https=M"),
 #       DIR/http_port and DIR/https_port (bare numbers) and prints the same lines plus the
 #       CA path. Starting a running fixture again keeps it (unless other ports are asked for).
-#       /slow/NAME serves DIR/www/NAME at 10 MB/s per connection.
+#       /slow/NAME serves DIR/www/NAME at 1 MB/s per connection.
 #   nginx-fixture.sh stop DIR            stop it and wait (bounded) for the exit; idempotent
 #   nginx-fixture.sh status DIR          exit 0 and print the ports if running
 #   nginx-fixture.sh genfile DIR NAME SIZE
@@ -197,10 +197,10 @@ http {
         root $dir/www;
         location / {
         }
-        # the same files at 10 MB/s per connection (tests that must act mid-transfer)
+        # the same files at 1 MB/s per connection (tests that must act mid-transfer)
         location /slow/ {
             alias $dir/www/;
-            limit_rate 10m;
+            limit_rate 1m;
         }
         # readiness probe of this script; not a file, not logged
         location = /.fixture-probe {
