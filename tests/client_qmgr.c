@@ -10,7 +10,10 @@
  * the local file itself.
  *
  * The only thing it knows of bitsdo is the CLSID it activates (bitsdo
- * serves IBackgroundCopyQMgr under its own class by default).
+ * serves IBackgroundCopyQMgr under its own class by default). With
+ * "system local" or "system all" it activates Windows' own
+ * CLSID_BackgroundCopyQMgr instead, with CLSCTX_LOCAL_SERVER or CLSCTX_ALL
+ * (what bitsdo serves after regsvr32 /i:takeover).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -20,9 +23,14 @@
 #include <qmgr.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* CLSID_BitsdoQMgr {9C790F3A-230E-4096-875C-3346141F4774} */
-static const CLSID clsid_qmgr = {0x9c790f3a, 0x230e, 0x4096, {0x87, 0x5c, 0x33, 0x46, 0x14, 0x1f, 0x47, 0x74}};
+static const CLSID clsid_bitsdo_qmgr = {0x9c790f3a, 0x230e, 0x4096, {0x87, 0x5c, 0x33, 0x46, 0x14, 0x1f, 0x47, 0x74}};
+/* CLSID_BackgroundCopyQMgr: <qmgr.h> declares it, no library defines it. */
+static const CLSID clsid_system_qmgr = {0x69ad4aee, 0x51be, 0x439b, {0xa9, 0x2c, 0x86, 0xae, 0x49, 0x0e, 0x8b, 0x30}};
+static const CLSID *clsid_qmgr = &clsid_bitsdo_qmgr;
+static DWORD qmgr_context = CLSCTX_INPROC_SERVER;
 
 #define FILE_SIZE (24u * 1024 * 1024)
 #define DEADLINE_MS 120000
@@ -150,7 +158,7 @@ static int run(const WCHAR *remote, const WCHAR *src, const WCHAR *dst)
     HRESULT hr;
     int ok = 0;
 
-    if (FAILED(hr = CoCreateInstance(&clsid_qmgr, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyQMgr,
+    if (FAILED(hr = CoCreateInstance(clsid_qmgr, NULL, qmgr_context, &IID_IBackgroundCopyQMgr,
                                      (void **)&qmgr)))
         return failed("CoCreateInstance", hr);
     CoCreateGuid(&group_id);
@@ -244,13 +252,18 @@ done:
     return ok;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     WCHAR dir[MAX_PATH], src[MAX_PATH], dst[MAX_PATH], url[512];
     const WCHAR *remote = src;
     int ok;
 
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc == 3 && !strcmp(argv[1], "system")) {
+        clsid_qmgr = &clsid_system_qmgr;
+        qmgr_context = !strcmp(argv[2], "local") ? CLSCTX_LOCAL_SERVER : CLSCTX_ALL;
+        printf("client_qmgr: CLSID_BackgroundCopyQMgr, %s\n", argv[2]);
+    }
     if (!GetTempPathW(MAX_PATH - 40, dir))
         return 1;
     wcscat(dir, L"client_qmgr");

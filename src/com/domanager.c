@@ -1,7 +1,14 @@
 /* IDOManager: the Delivery Optimization manager. Creates downloads (engine
  * jobs carrying the DO events) and lists the caller's downloads, never the
- * BITS-style jobs that share the engine. */
+ * BITS-style jobs that share the engine.
+ *
+ * In the host it marshals itself to other processes as a client object
+ * (marshal_host.c, job_client.c; facade BITSDO_FACADE_DO_MANAGER): a real
+ * DO client calls CoSetProxyBlanket on the manager and gives up if that
+ * fails, which it does on Wine's plain proxies (E_NOTIMPL); the client
+ * object answers IClientSecurity. */
 #include "objects.h"
+#include "jobref.h"
 
 #include "errors.h"
 
@@ -10,6 +17,7 @@
 typedef struct bitsdo_domanager {
     IDOManager IDOManager_iface;
     LONG refs;
+    bitsdo_marshal_host marshal; /* IMarshal, in the host only */
 } bitsdo_domanager;
 
 static bitsdo_domanager *impl_from_IDOManager(IDOManager *iface)
@@ -23,6 +31,11 @@ static HRESULT WINAPI domanager_QueryInterface(IDOManager *iface, REFIID riid, v
         return E_POINTER;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDOManager)) {
         *out = iface;
+        IDOManager_AddRef(iface);
+        return S_OK;
+    }
+    if (IsEqualIID(riid, &IID_IMarshal) && bitsdo_marshal_host_wanted(&impl_from_IDOManager(iface)->marshal)) {
+        *out = &impl_from_IDOManager(iface)->marshal.IMarshal_iface;
         IDOManager_AddRef(iface);
         return S_OK;
     }
@@ -148,6 +161,8 @@ HRESULT bitsdo_domanager_create(REFIID riid, void **out)
         return E_OUTOFMEMORY;
     manager->IDOManager_iface.lpVtbl = &domanager_vtbl;
     manager->refs = 1;
+    bitsdo_marshal_host_init(&manager->marshal, (IUnknown *)&manager->IDOManager_iface, NULL,
+                             BITSDO_FACADE_DO_MANAGER);
     bitsdo_module_addref();
     hr = IDOManager_QueryInterface(&manager->IDOManager_iface, riid, out);
     IDOManager_Release(&manager->IDOManager_iface);

@@ -1,5 +1,7 @@
 /* CLSID_BitsdoJobClient: the client-side view of a host job object
  * (docs/hosting.md, section 5). The host's BITS job and DO download objects
+ * (and its DO manager, which has no job: facade BITSDO_FACADE_DO_MANAGER,
+ * there for IClientSecurity)
  * marshal themselves to other processes as a header (jobref.h) followed by
  * their standard marshaling; this class reads that back into an object that
  *   - holds the standard proxy and forwards every method of every interface
@@ -41,6 +43,7 @@ enum {
     JC_INNER_IDeliveryOptimizationJob,
     JC_INNER_IDeliveryOptimizationJob2,
     JC_INNER_IDODownload,
+    JC_INNER_IDOManager,
     JC_INNER_COUNT
 };
 
@@ -62,6 +65,7 @@ typedef struct bitsdo_job_client {
     IDeliveryOptimizationJob IDeliveryOptimizationJob_iface;
     IDeliveryOptimizationJob2 IDeliveryOptimizationJob2_iface;
     IDODownload IDODownload_iface;
+    IDOManager IDOManager_iface;
     LONG refs;
     bitsdo_jobref ref; /* as unmarshaled */
     IUnknown *proxy;   /* NULL: an unmarshaler only */
@@ -70,7 +74,7 @@ typedef struct bitsdo_job_client {
     SRWLOCK lock;                         /* guards the three below */
     void *volatile inner[JC_INNER_COUNT]; /* what the thunks call through */
     int level[JC_INNER_COUNT];            /* the level inner[] answers (0: none) */
-    IUnknown *held[8];                    /* every proxy interface obtained */
+    IUnknown *held[10];                   /* every proxy interface obtained */
     /* IClientSecurity: the blanket set on this object */
     DWORD authn, authz, authn_level, imp_level, caps;
 } bitsdo_job_client;
@@ -92,6 +96,7 @@ static const struct jc_iid {
     {&IID_IDeliveryOptimizationJob, JC_INNER_IDeliveryOptimizationJob, 1, BITSDO_FACADE_BITS_JOB},
     {&IID_IDeliveryOptimizationJob2, JC_INNER_IDeliveryOptimizationJob2, 1, BITSDO_FACADE_BITS_JOB},
     {&IID_IDODownload, JC_INNER_IDODownload, 1, BITSDO_FACADE_DO_DOWNLOAD},
+    {&IID_IDOManager, JC_INNER_IDOManager, 1, BITSDO_FACADE_DO_MANAGER},
 };
 
 static HRESULT jc_QueryInterface(bitsdo_job_client *c, REFIID riid, void **out);
@@ -271,8 +276,10 @@ static void *family_iface(bitsdo_job_client *c, int family)
         return &c->IDeliveryOptimizationJob_iface;
     case JC_INNER_IDeliveryOptimizationJob2:
         return &c->IDeliveryOptimizationJob2_iface;
-    default:
+    case JC_INNER_IDODownload:
         return &c->IDODownload_iface;
+    default:
+        return &c->IDOManager_iface;
     }
 }
 
@@ -749,6 +756,7 @@ static HRESULT client_new(bitsdo_job_client **out)
     c->IDeliveryOptimizationJob_iface.lpVtbl = &jc_IDeliveryOptimizationJob_vtbl;
     c->IDeliveryOptimizationJob2_iface.lpVtbl = &jc_IDeliveryOptimizationJob2_vtbl;
     c->IDODownload_iface.lpVtbl = &jc_IDODownload_vtbl;
+    c->IDOManager_iface.lpVtbl = &jc_IDOManager_vtbl;
     c->refs = 1;
     InitializeSRWLock(&c->lock);
     c->authn = RPC_C_AUTHN_WINNT;

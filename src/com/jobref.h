@@ -22,7 +22,8 @@
 /* Which facade an object is: what the client answers for it. */
 enum bitsdo_facade {
     BITSDO_FACADE_BITS_JOB = 1,   /* IBackgroundCopyJob..Job5 and friends */
-    BITSDO_FACADE_DO_DOWNLOAD = 2 /* IDODownload */
+    BITSDO_FACADE_DO_DOWNLOAD = 2, /* IDODownload */
+    BITSDO_FACADE_DO_MANAGER = 3   /* IDOManager: no job, no slot (IClientSecurity is the point) */
 };
 
 typedef struct bitsdo_jobref {
@@ -44,13 +45,13 @@ _Static_assert(sizeof(bitsdo_jobref) == 64, "jobref layout");
 typedef struct bitsdo_marshal_host {
     IMarshal IMarshal_iface;
     IUnknown *outer; /* the object's IUnknown (not referenced) */
-    bitsdo_job *job; /* not referenced: the object holds it */
+    bitsdo_job *job; /* not referenced: the object holds it; NULL for a manager */
     uint32_t facade;
 } bitsdo_marshal_host;
 
 void bitsdo_marshal_host_init(bitsdo_marshal_host *m, IUnknown *outer, bitsdo_job *job, uint32_t facade);
 /* Whether the object answers IMarshal at all: only in a host, for a job
- * with a progress slot. Elsewhere (the private in-process classes) COM's
+ * with a progress slot or for a manager (job NULL). Elsewhere (the private in-process classes) COM's
  * standard marshaling applies untouched, as it did before the host. */
 BOOL bitsdo_marshal_host_wanted(const bitsdo_marshal_host *m);
 

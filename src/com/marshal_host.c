@@ -54,12 +54,31 @@ static BOOL custom_enabled(void)
     return s == 2;
 }
 
+/* A job's slot, or none (a manager has no job). */
+static uint32_t slot_of(const bitsdo_marshal_host *m)
+{
+    return m->job ? m->job->progress_slot : BITSDO_PROGMAP_NO_SLOT;
+}
+
+/* A job object needs its slot and the progress mapping; a manager only
+ * the host (its client object is there for IClientSecurity). */
+static BOOL applies(const bitsdo_marshal_host *m, uint64_t *generation)
+{
+    *generation = 0;
+    if (!m->job) {
+        if (!bitsdo_host_mode())
+            return FALSE;
+        bitsdo_host_progress(generation); /* names the host's generation if it has a mapping */
+        return TRUE;
+    }
+    return slot_of(m) != BITSDO_PROGMAP_NO_SLOT && bitsdo_host_progress(generation);
+}
+
 BOOL bitsdo_marshal_host_wanted(const bitsdo_marshal_host *m)
 {
     uint64_t generation;
 
-    return custom_enabled() && m->job->progress_slot != BITSDO_PROGMAP_NO_SLOT &&
-           bitsdo_host_progress(&generation);
+    return custom_enabled() && applies(m, &generation);
 }
 
 /* Custom marshaling applies: fills the header if ref is not NULL. */
@@ -67,18 +86,18 @@ static BOOL custom(bitsdo_marshal_host *m, REFIID riid, DWORD dest, bitsdo_jobre
 {
     uint64_t generation;
 
-    if (dest != MSHCTX_LOCAL || m->job->progress_slot == BITSDO_PROGMAP_NO_SLOT ||
-        !bitsdo_host_progress(&generation))
+    if (dest != MSHCTX_LOCAL || !applies(m, &generation))
         return FALSE;
     if (ref) {
         memset(ref, 0, sizeof(*ref));
         ref->magic = BITSDO_JOBREF_MAGIC;
         ref->version = BITSDO_JOBREF_VERSION;
         ref->facade = m->facade;
-        ref->slot = m->job->progress_slot;
+        ref->slot = slot_of(m);
         ref->generation = generation;
         ref->host_pid = GetCurrentProcessId();
-        memcpy(&ref->job_id, m->job->rec.id, sizeof(ref->job_id));
+        if (m->job)
+            memcpy(&ref->job_id, m->job->rec.id, sizeof(ref->job_id));
         ref->iid = *riid;
     }
     return TRUE;

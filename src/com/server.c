@@ -11,6 +11,7 @@
 #include "objects.h"
 #include "hostinfo.h"
 #include "jobref.h"
+#include "takeover.h"
 
 #include <stdio.h>
 
@@ -34,6 +35,11 @@ LONG bitsdo_module_count(void)
 
 /* The AppID of the public classes when bitsdo-host.exe serves them. */
 static const GUID appid_host = {0xc46ae0c8, 0xde4d, 0x4036, {0xb4, 0xfa, 0x36, 0x42, 0x58, 0x49, 0x25, 0xc0}};
+
+const GUID *bitsdo_host_appid(void)
+{
+    return &appid_host;
+}
 
 static const struct bitsdo_class {
     const CLSID *clsid;
@@ -73,6 +79,7 @@ BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)
 
 HRESULT WINAPI DllGetClassObject(REFCLSID clsid, REFIID riid, void **out)
 {
+    const CLSID *ours;
     size_t i;
 
     if (!out)
@@ -86,6 +93,17 @@ HRESULT WINAPI DllGetClassObject(REFCLSID clsid, REFIID riid, void **out)
         if (classes[i].shared && !bitsdo_host_mode())
             return bitsdo_connector_create(clsid, riid, out);
         return bitsdo_factory_create(classes[i].create, riid, out);
+    }
+    /* Windows' CLSIDs (takeover.c): the public class that serves them, in
+     * the host as a real object, elsewhere through the connector. Answered
+     * whether or not the takeover is on: only a registration that names
+     * this DLL (the takeover's) or a program that loads it on purpose gets
+     * here, and a registry read on every activation would add nothing. */
+    if ((ours = bitsdo_system_class_target(clsid))) {
+        for (i = 0; i < ARRAYSIZE(classes); i++)
+            if (IsEqualCLSID(ours, classes[i].clsid))
+                return bitsdo_host_mode() ? bitsdo_factory_create(classes[i].create, riid, out)
+                                          : bitsdo_connector_create(ours, riid, out);
     }
     if (IsEqualCLSID(clsid, &CLSID_BitsdoHostEntry))
         return bitsdo_host_entry_create(riid, out);
@@ -197,6 +215,9 @@ HRESULT WINAPI DllUnregisterServer(void)
     HRESULT hr, one;
     size_t i;
 
+    /* Taken over: the system classes point at us; put them back first. */
+    if (FAILED(hr = bitsdo_takeover_undo()))
+        return hr;
     hr = bitsdo_proxy_unregister();
     for (i = 0; i < ARRAYSIZE(classes); i++)
         if (FAILED(one = unregister_class(&classes[i])))
@@ -229,11 +250,23 @@ HRESULT WINAPI DllRegisterServer(void)
     return hr;
 }
 
-/* regsvr32 /i calls this. No command-line options exist yet: taking over
- * the system's own CLSIDs belongs to the hosting work, not to this call. */
+HRESULT bitsdo_register_server(void)
+{
+    return DllRegisterServer();
+}
+
+/* regsvr32 /i[:cmdline] calls this (after DllRegisterServer; with /u,
+ * before DllUnregisterServer; /n leaves those out). Without a command line
+ * it registers or unregisters. "takeover" takes over Windows' BITS and DO
+ * classes (install) or gives them back (uninstall); "takeover,force" does
+ * it even where Windows' own services exist (takeover.c). */
 HRESULT WINAPI DllInstall(BOOL install, LPCWSTR cmdline)
 {
-    if (cmdline && *cmdline)
-        return E_INVALIDARG;
-    return install ? DllRegisterServer() : DllUnregisterServer();
+    if (!cmdline || !*cmdline)
+        return install ? DllRegisterServer() : DllUnregisterServer();
+    if (!_wcsicmp(cmdline, L"takeover"))
+        return install ? bitsdo_takeover(FALSE) : bitsdo_takeover_undo();
+    if (!_wcsicmp(cmdline, L"takeover,force"))
+        return install ? bitsdo_takeover(TRUE) : bitsdo_takeover_undo();
+    return E_INVALIDARG;
 }

@@ -24,6 +24,7 @@
 #include "hostinfo.h"
 #include "persist.h"
 #include "progmap.h"
+#include "takeover.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,28 @@ static DWORD stop_host(void)
     return wait == WAIT_TIMEOUT ? 2 : 0;
 }
 
+DWORD bitsdo_host_stop(void)
+{
+    return stop_host();
+}
+
+/* While the system classes are taken over (takeover.c), the host serves
+ * them through rpcss too: each with the class object of the public class
+ * that serves it (no new class object, so the idle count is unchanged). */
+static void register_system_classes(IClassFactory **factories, DWORD *cookies)
+{
+    size_t i, j;
+
+    if (!bitsdo_takeover_active())
+        return;
+    for (i = 0; i < bitsdo_system_class_count; i++)
+        for (j = 0; j < BITSDO_HOST_CLASSES; j++)
+            if (IsEqualCLSID(bitsdo_system_classes[i].ours, host_classes[j].clsid) &&
+                FAILED(CoRegisterClassObject(bitsdo_system_classes[i].clsid, (IUnknown *)factories[j],
+                                             CLSCTX_LOCAL_SERVER, REGCLS_MULTIPLEUSE, &cookies[i])))
+                cookies[i] = 0;
+}
+
 DWORD bitsdo_host_run(const WCHAR *command_line)
 {
     WCHAR name[256];
@@ -190,6 +213,7 @@ DWORD bitsdo_host_run(const WCHAR *command_line)
     bitsdo_host_info *info = NULL;
     IClassFactory *factories[BITSDO_HOST_CLASSES] = {0};
     DWORD cookies[BITSDO_HOST_CLASSES] = {0};
+    DWORD system_cookies[BITSDO_SYSTEM_CLASSES_MAX] = {0};
     DWORD idle_ms = env_ms(L"BITSDO_HOST_IDLE_MS", DEFAULT_IDLE_MS), wait, code = 1;
     ULONGLONG idle_since = 0;
     FILETIME now;
@@ -242,6 +266,7 @@ DWORD bitsdo_host_run(const WCHAR *command_line)
                                               CLSCTX_LOCAL_SERVER, REGCLS_MULTIPLEUSE, &cookies[i])))
             goto done;
     }
+    register_system_classes(factories, system_cookies);
 
     info_write_begin(info);
     info->magic = BITSDO_HOST_INFO_MAGIC;
@@ -290,6 +315,9 @@ done:
     }
     if (ready)
         ResetEvent(ready);
+    for (i = 0; i < BITSDO_SYSTEM_CLASSES_MAX; i++)
+        if (system_cookies[i])
+            CoRevokeClassObject(system_cookies[i]);
     for (i = 0; i < BITSDO_HOST_CLASSES; i++) {
         if (cookies[i])
             CoRevokeClassObject(cookies[i]);

@@ -71,6 +71,9 @@ BOOL bitsdo_host_info_read(const bitsdo_host_info *shared, bitsdo_host_info *cop
 /* host.c: runs the host in this process until it is idle (the body of
  * bitsdo-host.exe). Returns the process exit code. */
 DWORD bitsdo_host_run(const WCHAR *command_line);
+/* host.c: "-Stop": asks this user's running host to leave and waits,
+ * bounded, until it has (0: no host runs any more). */
+DWORD bitsdo_host_stop(void);
 /* TRUE inside a running host: the public classes make real objects here. */
 BOOL bitsdo_host_mode(void);
 /* host.c: in host mode with a progress mapping, this host's generation. */
