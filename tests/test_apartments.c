@@ -517,18 +517,6 @@ out:
     return 0;
 }
 
-static HRESULT set_str(IDODownload *d, DODownloadProperty id, const WCHAR *s)
-{
-    VARIANT v;
-    HRESULT hr;
-
-    V_VT(&v) = VT_BSTR;
-    V_BSTR(&v) = SysAllocString(s);
-    hr = IDODownload_SetProperty(d, id, &v);
-    VariantClear(&v);
-    return hr;
-}
-
 static DWORD WINAPI do_client(client *c)
 {
     IDOManager *mgr = NULL;
@@ -537,8 +525,8 @@ static DWORD WINAPI do_client(client *c)
 
     STEP(CoCreateInstance(&CLSID_DO, NULL, CLSCTX_INPROC_SERVER, &IID_IDOManager, (void **)&mgr));
     STEP(IDOManager_CreateDownload(mgr, &d));
-    STEP(set_str(d, DODownloadProperty_Uri, c->remote));
-    STEP(set_str(d, DODownloadProperty_LocalPath, c->local));
+    STEP(tu_do_set_bstr(d, DODownloadProperty_Uri, c->remote));
+    STEP(tu_do_set_bstr(d, DODownloadProperty_LocalPath, c->local));
     V_VT(&v) = VT_UNKNOWN;
     V_UNKNOWN(&v) = (IUnknown *)&c->l->IDODownloadStatusCallback_iface;
     STEP(IDODownload_SetProperty(d, DODownloadProperty_CallbackInterface, &v));

@@ -46,27 +46,6 @@ static int group_teardown(void **state)
     return tu_group_teardown(state);
 }
 
-static HRESULT set_bstr(IDODownload *d, DODownloadProperty id, const WCHAR *s)
-{
-    VARIANT v;
-    HRESULT hr;
-
-    V_VT(&v) = VT_BSTR;
-    V_BSTR(&v) = SysAllocString(s);
-    hr = IDODownload_SetProperty(d, id, &v);
-    VariantClear(&v);
-    return hr;
-}
-
-static HRESULT set_bool(IDODownload *d, DODownloadProperty id, BOOL b)
-{
-    VARIANT v;
-
-    V_VT(&v) = VT_BOOL;
-    V_BOOL(&v) = b ? VARIANT_TRUE : VARIANT_FALSE;
-    return IDODownload_SetProperty(d, id, &v);
-}
-
 static DO_DOWNLOAD_STATUS status_of(IDODownload *d)
 {
     DO_DOWNLOAD_STATUS s;
@@ -81,8 +60,8 @@ static IDODownload *download(const WCHAR *url, const WCHAR *local)
     IDODownload *d = NULL;
 
     assert_hr(S_OK, IDOManager_CreateDownload(mgr, &d));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, url));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_LocalPath, local));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_Uri, url));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_LocalPath, local));
     return d;
 }
 
@@ -156,7 +135,7 @@ static void test_same_path_aborts_paused(void **state)
 
     swprintf(url, ARRAYSIZE(url), L"http://127.0.0.1:%u/%ls", ht.nginx_http, SRC_NAME);
     second = download(url, local);
-    assert_hr(S_OK, set_bool(second, DODownloadProperty_BlockingMode, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(second, DODownloadProperty_BlockingMode, TRUE));
     assert_hr(S_OK, IDODownload_Start(second, NULL));
     /* The paused one is gone, partial file and all. */
     assert_int_equal(status_of(first).State, DODownloadState_Aborted);
@@ -209,7 +188,7 @@ static void test_temp_deleted_while_paused(void **state)
     /* Blocking Start: the error comes back from Start. */
     d = paused_download(local);
     delete_temp_files(dir);
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_BlockingMode, TRUE));
     assert_hr(HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), IDODownload_Start(d, NULL));
     s = status_of(d);
     assert_int_equal(s.State, DODownloadState_Paused);
@@ -253,7 +232,7 @@ static void test_malformed_local_path(void **state)
     (void)state;
     assert_hr(S_OK, IDOManager_CreateDownload(mgr, &d));
     for (i = 0; i < ARRAYSIZE(invalid); i++) {
-        HRESULT hr = set_bstr(d, DODownloadProperty_LocalPath, invalid[i]);
+        HRESULT hr = tu_do_set_bstr(d, DODownloadProperty_LocalPath, invalid[i]);
         if (hr != HRESULT_FROM_WIN32(ERROR_INVALID_NAME))
             print_error("%ls: 0x%08lx\n", invalid[i], (unsigned long)hr);
         assert_hr(HRESULT_FROM_WIN32(ERROR_INVALID_NAME), hr);
@@ -263,8 +242,8 @@ static void test_malformed_local_path(void **state)
         longer[i] = (i % 100) ? L'a' : L'\\';
     longer[i] = 0;
     assert_hr(HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE),
-              set_bstr(d, DODownloadProperty_LocalPath, longer));
-    assert_hr(E_INVALIDARG, set_bstr(d, DODownloadProperty_LocalPath, L""));
+              tu_do_set_bstr(d, DODownloadProperty_LocalPath, longer));
+    assert_hr(E_INVALIDARG, tu_do_set_bstr(d, DODownloadProperty_LocalPath, L""));
     assert_hr(S_OK, IDODownload_Abort(d));
     IDODownload_Release(d);
 }

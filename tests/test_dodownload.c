@@ -57,36 +57,6 @@ static IDODownload *new_download(void)
     return d;
 }
 
-static HRESULT set_bstr(IDODownload *d, DODownloadProperty id, const WCHAR *s)
-{
-    VARIANT v;
-    HRESULT hr;
-
-    V_VT(&v) = VT_BSTR;
-    V_BSTR(&v) = SysAllocString(s);
-    hr = IDODownload_SetProperty(d, id, &v);
-    VariantClear(&v);
-    return hr;
-}
-
-static HRESULT set_ui4(IDODownload *d, DODownloadProperty id, ULONG n)
-{
-    VARIANT v;
-
-    V_VT(&v) = VT_UI4;
-    V_UI4(&v) = n;
-    return IDODownload_SetProperty(d, id, &v);
-}
-
-static HRESULT set_bool(IDODownload *d, DODownloadProperty id, BOOL b)
-{
-    VARIANT v;
-
-    V_VT(&v) = VT_BOOL;
-    V_BOOL(&v) = b ? VARIANT_TRUE : VARIANT_FALSE;
-    return IDODownload_SetProperty(d, id, &v);
-}
-
 static void check_bstr(IDODownload *d, DODownloadProperty id, const WCHAR *expected)
 {
     VARIANT v;
@@ -137,8 +107,8 @@ static BOOL is_settled(void *ctx)
 
 static void prepare(IDODownload *d, const WCHAR *url, const WCHAR *local)
 {
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, url));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_LocalPath, local));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_Uri, url));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_LocalPath, local));
 }
 
 /* --- tests ------------------------------------------------------------------ */
@@ -167,7 +137,7 @@ static void test_create(void **state)
     assert_int_equal(V_VT(&v), VT_BSTR);
     assert_hr(S_OK, CLSIDFromString(V_BSTR(&v), &id));
     VariantClear(&v);
-    assert_hr(DO_E_READ_ONLY_PROPERTY, set_bstr(d, DODownloadProperty_Id, L"{00000000-0000-0000-0000-000000000000}"));
+    assert_hr(DO_E_READ_ONLY_PROPERTY, tu_do_set_bstr(d, DODownloadProperty_Id, L"{00000000-0000-0000-0000-000000000000}"));
     assert_hr(S_OK, IDODownload_Abort(d));
     IDODownload_Release(d);
 }
@@ -192,43 +162,43 @@ static void test_property_round_trips(void **state)
     check_bool(d, DODownloadProperty_ForegroundPriority, FALSE);
     check_bool(d, DODownloadProperty_NonVolatile, FALSE);
 
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, small_url));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_Uri, small_url));
     check_bstr(d, DODownloadProperty_Uri, small_url);
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_LocalPath, local));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_LocalPath, local));
     check_bstr(d, DODownloadProperty_LocalPath, local);
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_DisplayName, L"a DO download"));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_DisplayName, L"a DO download"));
     check_bstr(d, DODownloadProperty_DisplayName, L"a DO download");
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_HttpCustomHeaders, L"X-Test: 1\r\n"));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_HttpCustomHeaders, L"X-Test: 1\r\n"));
     check_bstr(d, DODownloadProperty_HttpCustomHeaders, L"X-Test: 1\r\n");
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_CorrelationVector, L"cv.1"));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_CorrelationVector, L"cv.1"));
     check_bstr(d, DODownloadProperty_CorrelationVector, L"cv.1");
-    assert_hr(S_OK, set_ui4(d, DODownloadProperty_CallbackFreqPercent, 10));
+    assert_hr(S_OK, tu_do_set_ui4(d, DODownloadProperty_CallbackFreqPercent, 10));
     check_ui4(d, DODownloadProperty_CallbackFreqPercent, 10);
-    assert_hr(S_OK, set_ui4(d, DODownloadProperty_CallbackFreqSeconds, 5));
+    assert_hr(S_OK, tu_do_set_ui4(d, DODownloadProperty_CallbackFreqSeconds, 5));
     check_ui4(d, DODownloadProperty_CallbackFreqSeconds, 5);
-    assert_hr(S_OK, set_ui4(d, DODownloadProperty_NoProgressTimeoutSeconds, 60));
+    assert_hr(S_OK, tu_do_set_ui4(d, DODownloadProperty_NoProgressTimeoutSeconds, 60));
     check_ui4(d, DODownloadProperty_NoProgressTimeoutSeconds, 60);
-    assert_hr(S_OK, set_ui4(d, DODownloadProperty_CostPolicy, DODownloadCostPolicy_Always));
-    assert_hr(S_OK, set_ui4(d, DODownloadProperty_SecurityFlags, 0));
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_ForegroundPriority, TRUE));
+    assert_hr(S_OK, tu_do_set_ui4(d, DODownloadProperty_CostPolicy, DODownloadCostPolicy_Always));
+    assert_hr(S_OK, tu_do_set_ui4(d, DODownloadProperty_SecurityFlags, 0));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_ForegroundPriority, TRUE));
     check_bool(d, DODownloadProperty_ForegroundPriority, TRUE);
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_BlockingMode, TRUE));
     check_bool(d, DODownloadProperty_BlockingMode, TRUE);
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, FALSE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_BlockingMode, FALSE));
     check_bool(d, DODownloadProperty_BlockingMode, FALSE);
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_IntegrityCheckMandatory, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_IntegrityCheckMandatory, TRUE));
     check_bool(d, DODownloadProperty_IntegrityCheckMandatory, TRUE);
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_DisallowOnCellular, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_DisallowOnCellular, TRUE));
     check_bool(d, DODownloadProperty_DisallowOnCellular, TRUE);
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_NonVolatile, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_NonVolatile, TRUE));
     check_bool(d, DODownloadProperty_NonVolatile, TRUE);
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_NonVolatile, FALSE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_NonVolatile, FALSE));
     check_bool(d, DODownloadProperty_NonVolatile, FALSE);
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, FALSE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, FALSE));
     check_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, FALSE);
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, TRUE));
     check_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, TRUE);
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, FALSE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, FALSE));
     check_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, FALSE);
     V_VT(&v) = VT_UI8;
     V_UI8(&v) = 12345;
@@ -251,8 +221,8 @@ static void test_property_errors(void **state)
     (void)state;
     /* Unknown ids. */
     assert_hr(DO_E_UNKNOWN_PROPERTY_ID, IDODownload_GetProperty(d, (DODownloadProperty)30, &v));
-    assert_hr(DO_E_UNKNOWN_PROPERTY_ID, set_ui4(d, (DODownloadProperty)30, 1));
-    assert_hr(DO_E_UNKNOWN_PROPERTY_ID, set_ui4(d, (DODownloadProperty)-1, 1));
+    assert_hr(DO_E_UNKNOWN_PROPERTY_ID, tu_do_set_ui4(d, (DODownloadProperty)30, 1));
+    assert_hr(DO_E_UNKNOWN_PROPERTY_ID, tu_do_set_ui4(d, (DODownloadProperty)-1, 1));
     assert_hr(E_POINTER, IDODownload_GetProperty(d, DODownloadProperty_Uri, NULL));
     assert_hr(E_INVALIDARG, IDODownload_SetProperty(d, DODownloadProperty_Uri, NULL));
     /* The wrong VARIANT type, for every writable property: VT_I8 is nobody's. */
@@ -261,31 +231,31 @@ static void test_property_errors(void **state)
         V_I8(&v) = 1;
         assert_hr(E_INVALIDARG, IDODownload_SetProperty(d, (DODownloadProperty)id, &v));
     }
-    assert_hr(E_INVALIDARG, set_ui4(d, DODownloadProperty_Uri, 1));
-    assert_hr(E_INVALIDARG, set_bstr(d, DODownloadProperty_BlockingMode, L"1"));
-    assert_hr(E_INVALIDARG, set_bool(d, DODownloadProperty_NoProgressTimeoutSeconds, TRUE));
+    assert_hr(E_INVALIDARG, tu_do_set_ui4(d, DODownloadProperty_Uri, 1));
+    assert_hr(E_INVALIDARG, tu_do_set_bstr(d, DODownloadProperty_BlockingMode, L"1"));
+    assert_hr(E_INVALIDARG, tu_do_set_bool(d, DODownloadProperty_NoProgressTimeoutSeconds, TRUE));
     /* Read-only and write-only. */
-    assert_hr(DO_E_READ_ONLY_PROPERTY, set_bstr(d, DODownloadProperty_HttpResponseHeaders, L"x"));
-    assert_hr(DO_E_READ_ONLY_PROPERTY, set_bstr(d, DODownloadProperty_HttpServerIPAddress, L"x"));
-    assert_hr(DO_E_READ_ONLY_PROPERTY, set_bstr(d, DODownloadProperty_HttpRedirectionTarget, L"x"));
-    assert_hr(DO_E_READ_ONLY_PROPERTY, set_ui4(d, DODownloadProperty_HttpStatusCode, 200));
+    assert_hr(DO_E_READ_ONLY_PROPERTY, tu_do_set_bstr(d, DODownloadProperty_HttpResponseHeaders, L"x"));
+    assert_hr(DO_E_READ_ONLY_PROPERTY, tu_do_set_bstr(d, DODownloadProperty_HttpServerIPAddress, L"x"));
+    assert_hr(DO_E_READ_ONLY_PROPERTY, tu_do_set_bstr(d, DODownloadProperty_HttpRedirectionTarget, L"x"));
+    assert_hr(DO_E_READ_ONLY_PROPERTY, tu_do_set_ui4(d, DODownloadProperty_HttpStatusCode, 200));
     assert_hr(DO_E_WRITE_ONLY_PROPERTY, IDODownload_GetProperty(d, DODownloadProperty_SecurityFlags, &v));
     assert_hr(DO_E_WRITE_ONLY_PROPERTY, IDODownload_GetProperty(d, DODownloadProperty_SecurityContext, &v));
     assert_hr(DO_E_WRITE_ONLY_PROPERTY, IDODownload_GetProperty(d, DODownloadProperty_NetworkToken, &v));
     assert_hr(DO_E_WRITE_ONLY_PROPERTY, IDODownload_GetProperty(d, DODownloadProperty_DecryptionInfo, &v));
     assert_hr(DO_E_WRITE_ONLY_PROPERTY, IDODownload_GetProperty(d, DODownloadProperty_IntegrityCheckInfo, &v));
     /* Bad values. */
-    assert_hr(E_INVALIDARG, set_ui4(d, DODownloadProperty_NoProgressTimeoutSeconds, 59));
-    assert_hr(E_INVALIDARG, set_ui4(d, DODownloadProperty_CostPolicy, 6));
-    assert_hr(E_INVALIDARG, set_ui4(d, DODownloadProperty_CallbackFreqPercent, 101));
-    assert_hr(E_INVALIDARG, set_bstr(d, DODownloadProperty_Uri, L"ftp://127.0.0.1/x"));
-    assert_hr(E_INVALIDARG, set_bstr(d, DODownloadProperty_Uri, L""));
-    assert_hr(HRESULT_FROM_WIN32(ERROR_INVALID_NAME), set_bstr(d, DODownloadProperty_LocalPath, L"relative\\path.bin"));
+    assert_hr(E_INVALIDARG, tu_do_set_ui4(d, DODownloadProperty_NoProgressTimeoutSeconds, 59));
+    assert_hr(E_INVALIDARG, tu_do_set_ui4(d, DODownloadProperty_CostPolicy, 6));
+    assert_hr(E_INVALIDARG, tu_do_set_ui4(d, DODownloadProperty_CallbackFreqPercent, 101));
+    assert_hr(E_INVALIDARG, tu_do_set_bstr(d, DODownloadProperty_Uri, L"ftp://127.0.0.1/x"));
+    assert_hr(E_INVALIDARG, tu_do_set_bstr(d, DODownloadProperty_Uri, L""));
+    assert_hr(HRESULT_FROM_WIN32(ERROR_INVALID_NAME), tu_do_set_bstr(d, DODownloadProperty_LocalPath, L"relative\\path.bin"));
     /* What cannot be honoured here says so. */
-    assert_hr(DO_E_CLOUD_SERVICES_UNREACHABLE, set_bstr(d, DODownloadProperty_ContentId, L"content"));
+    assert_hr(DO_E_CLOUD_SERVICES_UNREACHABLE, tu_do_set_bstr(d, DODownloadProperty_ContentId, L"content"));
     assert_hr(DO_E_BLOCKED_BY_COST_TRANSFER_POLICY,
-              set_ui4(d, DODownloadProperty_CostPolicy, DODownloadCostPolicy_NoCellular));
-    assert_hr(E_NOTIMPL, set_bstr(d, DODownloadProperty_DecryptionInfo, L"{}"));
+              tu_do_set_ui4(d, DODownloadProperty_CostPolicy, DODownloadCostPolicy_NoCellular));
+    assert_hr(E_NOTIMPL, tu_do_set_bstr(d, DODownloadProperty_DecryptionInfo, L"{}"));
     V_VT(&v) = VT_UNKNOWN;
     V_UNKNOWN(&v) = (IUnknown *)mgr; /* not an IDODownloadStatusCallback */
     assert_hr(E_INVALIDARG, IDODownload_SetProperty(d, DODownloadProperty_CallbackInterface, &v));
@@ -305,12 +275,12 @@ static void test_start_errors(void **state)
     (void)state;
     tu_path(local, ARRAYSIZE(local), L"errors.out");
     assert_hr(DO_E_DOWNLOAD_NO_URI, IDODownload_Start(d, NULL));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, small_url));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_Uri, small_url));
     assert_hr(DO_E_FILE_DOWNLOADSINK_UNSPECIFIED, IDODownload_Start(d, NULL));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_LocalPath, local));
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_IntegrityCheckMandatory, TRUE));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_LocalPath, local));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_IntegrityCheckMandatory, TRUE));
     assert_hr(DO_E_INTEGRITYCHECKINFO_UNSPECIFIED, IDODownload_Start(d, NULL));
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_IntegrityCheckMandatory, FALSE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_IntegrityCheckMandatory, FALSE));
     assert_hr(DO_E_INVALID_RANGE, IDODownload_Start(d, (const DO_DOWNLOAD_RANGES_INFO *)&ranges));
     assert_int_equal(status_of(d).State, DODownloadState_Created);
     assert_hr(DO_E_INVALID_STATE, IDODownload_Pause(d));
@@ -322,7 +292,7 @@ static void test_start_errors(void **state)
     assert_hr(DO_E_INVALID_STATE, IDODownload_Abort(d));
     assert_hr(DO_E_INVALID_STATE, IDODownload_Finalize(d));
     assert_hr(DO_E_INVALID_STATE, IDODownload_Pause(d));
-    assert_hr(DO_E_INVALID_STATE, set_bstr(d, DODownloadProperty_DisplayName, L"late"));
+    assert_hr(DO_E_INVALID_STATE, tu_do_set_bstr(d, DODownloadProperty_DisplayName, L"late"));
     assert_false(tu_exists(local));
     IDODownload_Release(d);
 }
@@ -340,7 +310,7 @@ static void test_pause_start_finalize(void **state)
     tu_path(local, ARRAYSIZE(local), L"new\\sub\\big.out");
     prepare(d, big_url, local);
     assert_hr(S_OK, IDODownload_Start(d, NULL));
-    assert_hr(DO_E_INVALID_STATE, set_bstr(d, DODownloadProperty_LocalPath, local));
+    assert_hr(DO_E_INVALID_STATE, tu_do_set_bstr(d, DODownloadProperty_LocalPath, local));
     assert_true(tu_wait_until(has_bytes, d, TU_WAIT_MS));
     hr = IDODownload_Pause(d);
     s = status_of(d);
@@ -404,8 +374,8 @@ static void test_blocking(void **state)
     (void)state;
     tu_path(local, ARRAYSIZE(local), L"blocking.out");
     prepare(d, small_url, local);
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, TRUE));
-    assert_hr(S_OK, set_ui4(d, DODownloadProperty_NoProgressTimeoutSeconds, 60));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_BlockingMode, TRUE));
+    assert_hr(S_OK, tu_do_set_ui4(d, DODownloadProperty_NoProgressTimeoutSeconds, 60));
     assert_hr(S_OK, IDODownload_Start(d, NULL));
     s = status_of(d); /* no waiting: Start returned when it was done */
     assert_int_equal(s.State, DODownloadState_Transferred);
@@ -492,7 +462,7 @@ static void test_callback_called(void **state)
     assert_int_equal(V_VT(&v), VT_UNKNOWN);
     assert_ptr_equal(V_UNKNOWN(&v), &cb.iface);
     VariantClear(&v);
-    assert_hr(S_OK, set_ui4(d, DODownloadProperty_CallbackFreqPercent, 25));
+    assert_hr(S_OK, tu_do_set_ui4(d, DODownloadProperty_CallbackFreqPercent, 25));
 
     assert_hr(S_OK, IDODownload_Start(d, NULL));
     assert_true(tu_wait_event(cb.done, TU_WAIT_MS));
@@ -528,8 +498,8 @@ static void test_callback_frequency(void **state)
     V_VT(&v) = VT_UNKNOWN;
     V_UNKNOWN(&v) = (IUnknown *)&cb.iface;
     assert_hr(S_OK, IDODownload_SetProperty(d, DODownloadProperty_CallbackInterface, &v));
-    assert_hr(S_OK, set_ui4(d, DODownloadProperty_CallbackFreqPercent, 25));
-    assert_hr(S_OK, set_ui4(d, DODownloadProperty_CallbackFreqSeconds, 3600));
+    assert_hr(S_OK, tu_do_set_ui4(d, DODownloadProperty_CallbackFreqPercent, 25));
+    assert_hr(S_OK, tu_do_set_ui4(d, DODownloadProperty_CallbackFreqSeconds, 3600));
 
     assert_hr(S_OK, IDODownload_Start(d, NULL));
     assert_true(tu_wait_event(cb.done, TU_WAIT_MS));
@@ -615,7 +585,7 @@ static void test_stream_sink(void **state)
     V_UNKNOWN(&v) = (IUnknown *)stm;
 
     /* Path first, then a stream: refused (and the other way round). */
-    assert_hr(S_OK, set_bstr(other, DODownloadProperty_LocalPath, local));
+    assert_hr(S_OK, tu_do_set_bstr(other, DODownloadProperty_LocalPath, local));
     assert_hr(DO_E_FILE_DOWNLOADSINK_ALREADY_SET,
               IDODownload_SetProperty(other, DODownloadProperty_StreamInterface, &v));
     assert_hr(S_OK, IDODownload_Abort(other));
@@ -623,11 +593,11 @@ static void test_stream_sink(void **state)
 
     /* A stream cannot outlive the host: not with NonVolatile (either order). */
     other = new_download();
-    assert_hr(S_OK, set_bool(other, DODownloadProperty_NonVolatile, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(other, DODownloadProperty_NonVolatile, TRUE));
     assert_hr(E_NOTIMPL, IDODownload_SetProperty(other, DODownloadProperty_StreamInterface, &v));
-    assert_hr(S_OK, set_bool(other, DODownloadProperty_NonVolatile, FALSE));
+    assert_hr(S_OK, tu_do_set_bool(other, DODownloadProperty_NonVolatile, FALSE));
     assert_hr(S_OK, IDODownload_SetProperty(other, DODownloadProperty_StreamInterface, &v));
-    assert_hr(E_NOTIMPL, set_bool(other, DODownloadProperty_NonVolatile, TRUE));
+    assert_hr(E_NOTIMPL, tu_do_set_bool(other, DODownloadProperty_NonVolatile, TRUE));
     check_bool(other, DODownloadProperty_NonVolatile, FALSE);
     assert_hr(S_OK, IDODownload_Abort(other));
     IDODownload_Release(other);
@@ -637,10 +607,10 @@ static void test_stream_sink(void **state)
     assert_hr(E_NOT_SET, IDODownload_GetProperty(d, DODownloadProperty_StreamInterface, &v));
     V_VT(&v) = VT_UNKNOWN;
     V_UNKNOWN(&v) = (IUnknown *)stm;
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, small_url));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_Uri, small_url));
     assert_hr(S_OK, IDODownload_SetProperty(d, DODownloadProperty_StreamInterface, &v));
     assert_hr(DO_E_FILE_DOWNLOADSINK_ALREADY_SET,
-              set_bstr(d, DODownloadProperty_LocalPath, local));
+              tu_do_set_bstr(d, DODownloadProperty_LocalPath, local));
     assert_hr(E_NOT_SET, IDODownload_GetProperty(d, DODownloadProperty_LocalPath, &v));
     assert_hr(S_OK, IDODownload_GetProperty(d, DODownloadProperty_StreamInterface, &v));
     assert_int_equal(V_VT(&v), VT_UNKNOWN);
@@ -648,7 +618,7 @@ static void test_stream_sink(void **state)
     VariantClear(&v);
     assert_true(GetTempPathW(ARRAYSIZE(temp_dir), temp_dir) > 0);
     temps_before = tu_count_temp_files(temp_dir);
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_BlockingMode, TRUE));
     assert_hr(S_OK, IDODownload_Start(d, NULL));
     assert_int_equal(status_of(d).State, DODownloadState_Transferred);
     /* Every byte is in the stream by the time the download is Transferred. */
@@ -719,10 +689,10 @@ static void test_enum_downloads(void **state)
 
     (void)state;
     tu_path(local, ARRAYSIZE(local), L"enum-a.out");
-    assert_hr(S_OK, set_bstr(a, DODownloadProperty_DisplayName, L"enum A"));
-    assert_hr(S_OK, set_bstr(a, DODownloadProperty_LocalPath, local));
-    assert_hr(S_OK, set_bstr(b, DODownloadProperty_DisplayName, L"enum B"));
-    assert_hr(S_OK, set_bstr(b, DODownloadProperty_Uri, small_url));
+    assert_hr(S_OK, tu_do_set_bstr(a, DODownloadProperty_DisplayName, L"enum A"));
+    assert_hr(S_OK, tu_do_set_bstr(a, DODownloadProperty_LocalPath, local));
+    assert_hr(S_OK, tu_do_set_bstr(b, DODownloadProperty_DisplayName, L"enum B"));
+    assert_hr(S_OK, tu_do_set_bstr(b, DODownloadProperty_Uri, small_url));
 
     assert_hr(E_POINTER, IDOManager_EnumDownloads(mgr, NULL, NULL));
     base = enum_count(NULL);

@@ -61,36 +61,6 @@ static void qm_url(WCHAR *url)
 
 /* --- small COM helpers --------------------------------------------------- */
 
-static HRESULT set_bstr(IDODownload *d, DODownloadProperty id, const WCHAR *s)
-{
-    VARIANT v;
-    HRESULT hr;
-
-    V_VT(&v) = VT_BSTR;
-    V_BSTR(&v) = SysAllocString(s);
-    hr = IDODownload_SetProperty(d, id, &v);
-    VariantClear(&v);
-    return hr;
-}
-
-static HRESULT set_ui4(IDODownload *d, DODownloadProperty id, ULONG n)
-{
-    VARIANT v;
-
-    V_VT(&v) = VT_UI4;
-    V_UI4(&v) = n;
-    return IDODownload_SetProperty(d, id, &v);
-}
-
-static HRESULT set_bool(IDODownload *d, DODownloadProperty id, BOOL b)
-{
-    VARIANT v;
-
-    V_VT(&v) = VT_BOOL;
-    V_BOOL(&v) = b ? VARIANT_TRUE : VARIANT_FALSE;
-    return IDODownload_SetProperty(d, id, &v);
-}
-
 static HRESULT set_ui8(IDODownload *d, DODownloadProperty id, UINT64 n)
 {
     VARIANT v;
@@ -480,19 +450,19 @@ static void make_and_restart(BOOL kill)
     assert_non_null(dom = do_manager());
     assert_hr(S_OK, IDOManager_CreateDownload(dom, &d));
     do_url(url, L"persist-do.bin");
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, url));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_LocalPath, local));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_DisplayName, L"kept download"));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_HttpCustomHeaders, L"X-Persist: yes\r\n"));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_CorrelationVector, L"cv.persist.1"));
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_ForegroundPriority, TRUE));
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_DisallowOnCellular, TRUE));
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, TRUE));
-    assert_hr(S_OK, set_ui4(d, DODownloadProperty_NoProgressTimeoutSeconds, 600));
-    assert_hr(S_OK, set_ui4(d, DODownloadProperty_CallbackFreqPercent, 7));
-    assert_hr(S_OK, set_ui4(d, DODownloadProperty_CallbackFreqSeconds, 3));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_Uri, url));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_LocalPath, local));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_DisplayName, L"kept download"));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_HttpCustomHeaders, L"X-Persist: yes\r\n"));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_CorrelationVector, L"cv.persist.1"));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_ForegroundPriority, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_DisallowOnCellular, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, TRUE));
+    assert_hr(S_OK, tu_do_set_ui4(d, DODownloadProperty_NoProgressTimeoutSeconds, 600));
+    assert_hr(S_OK, tu_do_set_ui4(d, DODownloadProperty_CallbackFreqPercent, 7));
+    assert_hr(S_OK, tu_do_set_ui4(d, DODownloadProperty_CallbackFreqSeconds, 3));
     assert_hr(S_OK, set_ui8(d, DODownloadProperty_TotalSizeBytes, DO_SIZE));
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_NonVolatile, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_NonVolatile, TRUE));
     assert_hr(S_OK, IDODownload_Start(d, NULL));
     assert_hr(S_OK, IDODownload_GetProperty(d, DODownloadProperty_Id, &v));
     wcscpy(do_text, V_BSTR(&v));
@@ -501,8 +471,8 @@ static void make_and_restart(BOOL kill)
 
     /* A volatile one (the default), running too. */
     assert_hr(S_OK, IDOManager_CreateDownload(dom, &vol));
-    assert_hr(S_OK, set_bstr(vol, DODownloadProperty_Uri, url));
-    assert_hr(S_OK, set_bstr(vol, DODownloadProperty_LocalPath, vol_local));
+    assert_hr(S_OK, tu_do_set_bstr(vol, DODownloadProperty_Uri, url));
+    assert_hr(S_OK, tu_do_set_bstr(vol, DODownloadProperty_LocalPath, vol_local));
     assert_hr(S_OK, IDODownload_Start(vol, NULL));
     assert_hr(S_OK, IDODownload_GetProperty(vol, DODownloadProperty_Id, &v));
     wcscpy(vol_text, V_BSTR(&v));

@@ -323,27 +323,6 @@ static void test_bits_past_end(void **state)
 
 /* --- DO: ranges in place ------------------------------------------------------ */
 
-static HRESULT set_bstr(IDODownload *d, DODownloadProperty id, const WCHAR *s)
-{
-    VARIANT v;
-    HRESULT hr;
-
-    V_VT(&v) = VT_BSTR;
-    V_BSTR(&v) = SysAllocString(s);
-    hr = IDODownload_SetProperty(d, id, &v);
-    VariantClear(&v);
-    return hr;
-}
-
-static HRESULT set_bool(IDODownload *d, DODownloadProperty id, BOOL b)
-{
-    VARIANT v;
-
-    V_VT(&v) = VT_BOOL;
-    V_BOOL(&v) = b ? VARIANT_TRUE : VARIANT_FALSE;
-    return IDODownload_SetProperty(d, id, &v);
-}
-
 typedef struct ranges3 {
     UINT RangeCount;
     DO_DOWNLOAD_RANGE Ranges[3];
@@ -400,9 +379,9 @@ static void test_do_ranges(void **state)
     assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
                                      &IID_IDOManager, (void **)&domgr));
     assert_hr(S_OK, IDOManager_CreateDownload(domgr, &d));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, url));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_LocalPath, local));
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, TRUE));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_Uri, url));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_LocalPath, local));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_BlockingMode, TRUE));
     assert_hr(DO_E_INVALID_RANGE, IDODownload_Start(d, (DO_DOWNLOAD_RANGES_INFO *)&zero));
     assert_hr(DO_E_OVERLAPPING_RANGES, IDODownload_Start(d, (DO_DOWNLOAD_RANGES_INFO *)&overlap));
     assert_hr(S_OK, IDODownload_GetStatus(d, &s));
@@ -480,11 +459,11 @@ static IDODownload *stream_download(IDOManager *domgr, IStream *stm)
 
     swprintf(url, 256, L"http://127.0.0.1:%u/%ls", ht.nginx_http, SRC_NAME);
     assert_hr(S_OK, IDOManager_CreateDownload(domgr, &d));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, url));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_Uri, url));
     V_VT(&v) = VT_UNKNOWN;
     V_UNKNOWN(&v) = (IUnknown *)stm;
     assert_hr(S_OK, IDODownload_SetProperty(d, DODownloadProperty_StreamInterface, &v));
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, TRUE));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_BlockingMode, TRUE));
     return d;
 }
 
@@ -568,10 +547,10 @@ static void do_redirect_to_http(BOOL allow)
     assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
                                      &IID_IDOManager, (void **)&domgr));
     assert_hr(S_OK, IDOManager_CreateDownload(domgr, &d));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, url));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_LocalPath, local));
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, allow));
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, TRUE));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_Uri, url));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_LocalPath, local));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_HttpAllowSecureToNonSecureRedirect, allow));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_BlockingMode, TRUE));
     hr = IDODownload_Start(d, NULL);
     assert_hr(S_OK, IDODownload_GetStatus(d, &status));
     if (allow) {
@@ -611,9 +590,9 @@ static void test_do_http_properties(void **state)
     assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
                                      &IID_IDOManager, (void **)&domgr));
     assert_hr(S_OK, IDOManager_CreateDownload(domgr, &d));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_Uri, url));
-    assert_hr(S_OK, set_bstr(d, DODownloadProperty_LocalPath, local));
-    assert_hr(S_OK, set_bool(d, DODownloadProperty_BlockingMode, TRUE));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_Uri, url));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_LocalPath, local));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_BlockingMode, TRUE));
     assert_hr(E_NOT_SET_HR, IDODownload_GetProperty(d, DODownloadProperty_HttpStatusCode, &v));
     assert_hr(S_OK, IDODownload_Start(d, NULL));
 

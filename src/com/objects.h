@@ -24,6 +24,7 @@ ULONG bitsdo_proxy_interface_count(void);
 HRESULT bitsdo_proxy_register(const WCHAR *dll_path);
 HRESULT bitsdo_proxy_unregister(void);
 LONG bitsdo_reg_delete_tree(const WCHAR *hkcr_subkey); /* gone: ERROR_SUCCESS */
+BOOL bitsdo_reg_exists(const WCHAR *hkcr_subkey);
 
 /* factory.c: a class factory for a constructor. */
 typedef HRESULT (*bitsdo_constructor)(REFIID riid, void **out);

@@ -42,9 +42,25 @@ static bitsdo_job *find_locked(const GUID *id)
     return NULL;
 }
 
+/* Room for one more group; queue_lock held exclusively. */
+static HRESULT make_room_locked(void)
+{
+    bitsdo_job **grown;
+    ULONG cap;
+
+    if (queue_count < queue_cap)
+        return S_OK;
+    cap = queue_cap ? queue_cap * 2 : 8;
+    if (!(grown = realloc(queue, cap * sizeof(*queue))))
+        return E_OUTOFMEMORY;
+    queue = grown;
+    queue_cap = cap;
+    return S_OK;
+}
+
 HRESULT bitsdo_qm_queue_create(const GUID *id, bitsdo_job **out)
 {
-    bitsdo_job *dropped[8], *job = NULL, **grown;
+    bitsdo_job *dropped[8], *job = NULL;
     ULONG n, i;
     HRESULT hr = S_OK;
 
@@ -52,15 +68,8 @@ HRESULT bitsdo_qm_queue_create(const GUID *id, bitsdo_job **out)
     n = purge_gone(dropped, ARRAYSIZE(dropped));
     if (find_locked(id))
         hr = E_INVALIDARG; /* documented: a group with that GUID exists */
-    if (SUCCEEDED(hr) && queue_count == queue_cap) {
-        ULONG cap = queue_cap ? queue_cap * 2 : 8;
-        if ((grown = realloc(queue, cap * sizeof(*queue)))) {
-            queue = grown;
-            queue_cap = cap;
-        } else {
-            hr = E_OUTOFMEMORY;
-        }
-    }
+    if (SUCCEEDED(hr))
+        hr = make_room_locked();
     if (SUCCEEDED(hr) && SUCCEEDED(hr = bitsdo_qm_group_new(id, &job))) {
         bitsdo_job_addref(job);
         queue[queue_count++] = job;
@@ -77,21 +86,13 @@ HRESULT bitsdo_qm_queue_create(const GUID *id, bitsdo_job **out)
 
 HRESULT bitsdo_qm_queue_adopt(bitsdo_job *job)
 {
-    bitsdo_job **grown;
     HRESULT hr = S_OK;
 
     AcquireSRWLockExclusive(&queue_lock);
     if (find_locked((const GUID *)job->rec.id))
         hr = E_INVALIDARG;
-    if (SUCCEEDED(hr) && queue_count == queue_cap) {
-        ULONG cap = queue_cap ? queue_cap * 2 : 8;
-        if ((grown = realloc(queue, cap * sizeof(*queue)))) {
-            queue = grown;
-            queue_cap = cap;
-        } else {
-            hr = E_OUTOFMEMORY;
-        }
-    }
+    if (SUCCEEDED(hr))
+        hr = make_room_locked();
     if (SUCCEEDED(hr)) {
         bitsdo_job_addref(job);
         queue[queue_count++] = job;

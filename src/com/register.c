@@ -77,7 +77,7 @@ static void key_names(const IID *iid, const WCHAR *ps, WCHAR *key, WCHAR *saved,
     swprintf(saved, cap, L"CLSID\\%ls\\Saved\\%ls", ps, guid);
 }
 
-static BOOL key_exists(const WCHAR *name)
+BOOL bitsdo_reg_exists(const WCHAR *name)
 {
     HKEY key;
 
@@ -134,7 +134,7 @@ LONG bitsdo_reg_delete_tree(const WCHAR *name)
         if (pass)
             Sleep(20 * pass);
         err = RegDeleteTreeW(HKEY_CLASSES_ROOT, name);
-        if (err == ERROR_FILE_NOT_FOUND || !key_exists(name))
+        if (err == ERROR_FILE_NOT_FOUND || !bitsdo_reg_exists(name))
             return ERROR_SUCCESS;
     }
     return err ? err : ERROR_ACCESS_DENIED;
@@ -165,7 +165,7 @@ static HRESULT register_interface(const IID *iid, const char *name, ULONG method
     LONG err = ERROR_SUCCESS;
 
     key_names(iid, ps, key, saved, ARRAYSIZE(key));
-    if (key_exists(key) && !names_us(key, ps) && !key_exists(saved))
+    if (bitsdo_reg_exists(key) && !names_us(key, ps) && !bitsdo_reg_exists(saved))
         err = copy_tree(key, saved);
     if (!err) {
         MultiByteToWideChar(CP_ACP, 0, name, -1, wname, ARRAYSIZE(wname));
@@ -189,7 +189,7 @@ static HRESULT unregister_interface(const IID *iid, const char *name, ULONG meth
     key_names(iid, ps, key, saved, ARRAYSIZE(key));
     if (names_us(key, ps)) {
         err = delete_tree(key);
-        if (!err && key_exists(saved))
+        if (!err && bitsdo_reg_exists(saved))
             err = copy_tree(saved, key);
     }
     if (!err)

@@ -162,16 +162,6 @@ static void clsid_names(const CLSID *clsid, WCHAR *key, WCHAR *saved, size_t cap
     swprintf(saved, cap, L"%ls\\%ls", TAKEOVER_KEY, guid);
 }
 
-static BOOL hkcr_exists(const WCHAR *name)
-{
-    HKEY key;
-
-    if (RegOpenKeyExW(HKEY_CLASSES_ROOT, name, 0, KEY_READ, &key))
-        return FALSE;
-    RegCloseKey(key);
-    return TRUE;
-}
-
 /* HKLM\saved: Existed (DWORD) and, if it existed, Original = a copy of
  * HKCR\key. Nothing is done when a copy is there already. */
 static LONG save_class(const WCHAR *key, const WCHAR *saved)
@@ -187,7 +177,7 @@ static LONG save_class(const WCHAR *key, const WCHAR *saved)
         RegCloseKey(s);
         return ERROR_SUCCESS;
     }
-    existed = hkcr_exists(key);
+    existed = bitsdo_reg_exists(key);
     if (existed) {
         err = RegOpenKeyExW(HKEY_CLASSES_ROOT, key, 0, KEY_READ, &from);
         if (!err)

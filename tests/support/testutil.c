@@ -93,6 +93,36 @@ int tu_group_teardown(void **state)
     return 0;
 }
 
+HRESULT tu_do_set_bstr(IDODownload *d, DODownloadProperty id, const WCHAR *s)
+{
+    VARIANT v;
+    HRESULT hr;
+
+    V_VT(&v) = VT_BSTR;
+    V_BSTR(&v) = SysAllocString(s);
+    hr = IDODownload_SetProperty(d, id, &v);
+    VariantClear(&v);
+    return hr;
+}
+
+HRESULT tu_do_set_ui4(IDODownload *d, DODownloadProperty id, ULONG n)
+{
+    VARIANT v;
+
+    V_VT(&v) = VT_UI4;
+    V_UI4(&v) = n;
+    return IDODownload_SetProperty(d, id, &v);
+}
+
+HRESULT tu_do_set_bool(IDODownload *d, DODownloadProperty id, BOOL b)
+{
+    VARIANT v;
+
+    V_VT(&v) = VT_BOOL;
+    V_BOOL(&v) = b ? VARIANT_TRUE : VARIANT_FALSE;
+    return IDODownload_SetProperty(d, id, &v);
+}
+
 int tu_cancel_all_jobs(void **state)
 {
     IBackgroundCopyManager *mgr = NULL;

@@ -63,6 +63,11 @@ int tu_group_teardown(void **state);
  * to confuse the next one. */
 int tu_cancel_all_jobs(void **state);
 
+/* IDODownload::SetProperty with a VARIANT of the type the property takes. */
+HRESULT tu_do_set_bstr(IDODownload *d, DODownloadProperty id, const WCHAR *s);
+HRESULT tu_do_set_ui4(IDODownload *d, DODownloadProperty id, ULONG n);
+HRESULT tu_do_set_bool(IDODownload *d, DODownloadProperty id, BOOL b);
+
 /* --- files and folders ---------------------------------------------------- */
 
 /* The test program's own data folder, as a Windows path without a trailing
