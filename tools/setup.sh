@@ -70,6 +70,21 @@ run_logged()
 
 apt_install_env() { DEBIAN_FRONTEND=noninteractive "$@"; }
 
+# apt_update: apt-get update, tried again while a mirror is mid-sync ("File has unexpected
+# size", "Hash Sum mismatch"); after the last try it goes on with the indexes apt has (a
+# missing package then fails apt-get install, with its own message).
+apt_update()
+{
+    local try log=$LOG_DIR/apt.log
+    mkdir -p "$LOG_DIR"
+    for try in 1 2 3 4; do
+        printf '+ apt-get update (try %d)\n' "$try" >>"$log"
+        apt_install_env apt-get update >>"$log" 2>&1 && return 0
+        [ "$try" -lt 4 ] && { say "apt-get update failed (try $try of 4; see ${log#"$ROOT"/}); again in $((try * 10)) s"; sleep $((try * 10)); }
+    done
+    say "warning: apt-get update failed 4 times; going on with the package indexes apt has"
+}
+
 # --- 1. Debian packages -----------------------------------------------------
 
 # missing_packages PKG...: prints those of PKG not installed. A package of the
@@ -138,7 +153,7 @@ install_packages()
     fi
     if [ ${#missing[@]} -gt 0 ]; then
         say "apt-get update (missing: ${missing[*]})"
-        run_logged apt apt_install_env apt-get update
+        apt_update
         updated=1
         say "apt-get install ${missing[*]}"
         run_logged apt apt_install_env apt-get install -y --no-install-recommends "${missing[@]}"
@@ -149,7 +164,7 @@ install_packages()
     [ ${#optional[@]} -eq 0 ] && return
     if [ $updated -eq 0 ]; then
         say "apt-get update (optional missing: ${optional[*]})"
-        run_logged apt apt_install_env apt-get update
+        apt_update
     fi
     mkdir -p "$LOG_DIR"
     say "apt-get install ${optional[*]} (optional)"
@@ -287,7 +302,7 @@ enable_debsrc()
         say "deb-src entries: already configured"
     fi
     say "apt-get update (source indexes)"
-    run_logged apt apt_install_env apt-get update
+    apt_update
     cmocka_source_known ||
         die "apt still knows no source package 'cmocka'; add a deb-src entry for Debian bookworm main"
 }
