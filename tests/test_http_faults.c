@@ -395,6 +395,37 @@ static void test_norange(void **state)
     end_case(&c);
 }
 
+/* A server that ignores Range and always ends its answer at the same byte:
+ * each retry starts over and gets nothing the job did not have. That is no
+ * progress: five such attempts in a row end the job in ERROR with a code
+ * that says why, and Resume starts it again. */
+static void test_norange_always_short(void **state)
+{
+    fault_case c;
+    HRESULT hr;
+    BG_ERROR_CONTEXT context;
+    char *json;
+    int i;
+
+    (void)state;
+    start_case(&c, FALSE, "drop=300000,norange");
+    ht_expect_error(c.job, BG_JOB_STATE_TRANSIENT_ERROR, HR_CONNECTION, BG_ERROR_CONTEXT_GENERAL_TRANSPORT);
+    for (i = 0; i < 4; i++)
+        assert_int_equal(ht_retry(c.job), BG_JOB_STATE_TRANSIENT_ERROR);
+    assert_int_equal(ht_retry(c.job), BG_JOB_STATE_ERROR);
+    ht_error(c.job, &hr, &context);
+    assert_hr(BG_E_INSUFFICIENT_RANGE_SUPPORT, hr);
+    assert_int_equal(context, BG_ERROR_CONTEXT_REMOTE_FILE);
+    assert_true(tu_progress(c.job).BytesTransferred <= CUT);
+    /* Resume from ERROR counts afresh: the next wasted attempt is a transient error. */
+    assert_int_equal(ht_retry(c.job), BG_JOB_STATE_TRANSIENT_ERROR);
+    json = ht_stats(c.token);
+    assert_int_equal(ht_count(json, "\"method\": \"GET\""), 7);
+    free(json);
+    complete_nothing(&c);
+    end_case(&c);
+}
+
 /* A 206 for another range than asked: not a byte of it is written. */
 static void test_badrange(void **state)
 {
@@ -674,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_no_length_chunked),
         cmocka_unit_test(test_no_length_close),
         cmocka_unit_test(test_norange),
+        cmocka_unit_test(test_norange_always_short),
         cmocka_unit_test(test_badrange),
         cmocka_unit_test(test_change_etag),
         cmocka_unit_test(test_change_last_modified),

@@ -37,7 +37,20 @@ typedef struct bitsdo_job_impl {
     ULONGLONG next_progress;    /* tick before which progress is not notified */
     BOOL closing;               /* Complete is moving files: the worker must stop */
     volatile LONG delivering;   /* the worker is waiting for a listener's answer */
+    /* Progress is new bytes kept, not bytes received (README, "What works"). Worker
+     * thread only: the most bytes the job has held since the run began, and
+     * whether the current attempt received bytes and whether any was new. */
+    LONG kept_gen;              /* run_gen the figures below belong to */
+    BOOL kept_reset;            /* set under the lock by a Resume from ERROR: start afresh */
+    UINT64 kept_high;
+    BOOL attempt_data, attempt_new;
+    uint32_t wasted;            /* attempts in a row that received only bytes it had */
 } bitsdo_job_impl;
+
+/* Attempts in a row that receive data but no byte the job did not already
+ * have (a server that ignores Range and cuts every answer short) before the
+ * job stops retrying and goes to ERROR. */
+#define BITSDO_WASTED_ATTEMPTS 5
 
 static SRWLOCK list_lock = SRWLOCK_INIT;
 static const bitsdo_engine_hooks *hooks; /* set once by the host, before any job */
@@ -544,11 +557,18 @@ void bitsdo__job_progress(bitsdo_job *job)
 {
     bitsdo_job_impl *impl = impl_from_job(job);
     ULONGLONG now = GetTickCount64();
+    UINT64 kept = bitsdo__load64(&job->rec.counters.bytes_transferred);
     DWORD interval;
 
     bitsdo__job_publish_progress(job);
     job->last_progress = now;
-    impl->transient_since = 0;
+    impl->attempt_data = TRUE;
+    if (kept > impl->kept_high) {
+        /* A byte the job never had: progress, which restarts the no-progress clock. */
+        impl->kept_high = kept;
+        impl->attempt_new = TRUE;
+        impl->transient_since = 0;
+    }
     if (job->rec.state == BITSDO_STATE_CONNECTING) {
         /* The first bytes of a file arrived: CONNECTING -> TRANSFERRING. */
         AcquireSRWLockExclusive(&job->lock);
@@ -672,6 +692,15 @@ static BOOL worker_step(bitsdo_job *job)
         deliver(job, BITSDO_EVENT_STATE, 0);
         return TRUE;
     }
+    if (impl->kept_gen != gen || impl->kept_reset) {
+        /* A new run (Resume after Suspend or ERROR): what the job has now is
+         * where progress starts, and no attempt is counted against it yet. */
+        impl->kept_gen = gen;
+        impl->kept_reset = FALSE;
+        impl->kept_high = bitsdo__load64(&job->rec.counters.bytes_transferred);
+        impl->wasted = 0;
+    }
+    impl->attempt_data = impl->attempt_new = FALSE;
     if (state == BITSDO_STATE_QUEUED) {
         set_state(job, BITSDO_OP_CONNECT);
         ReleaseSRWLockExclusive(&job->lock);
@@ -689,13 +718,25 @@ static BOOL worker_step(bitsdo_job *job)
         ReleaseSRWLockExclusive(&job->lock);
         return TRUE;
     }
+    impl->wasted = impl->attempt_data && !impl->attempt_new ? impl->wasted + 1 : 0;
     if (SUCCEEDED(hr)) {
+        impl->wasted = 0;
         bitsdo_counters_file_done(&job->rec.counters, &job->rec.files[index]->counters);
         bitsdo__job_touch(job);
         bitsdo_job_publish(job);
         ReleaseSRWLockExclusive(&job->lock);
         deliver(job, BITSDO_EVENT_FILE_DONE, index);
         return TRUE;
+    }
+    if (transient && impl->wasted >= BITSDO_WASTED_ATTEMPTS) {
+        /* The server answers, but each answer starts over and ends before
+         * the bytes the job already had: retrying cannot finish the file.
+         * Unless the answers were invalid or the file kept changing, that
+         * is a server that does not honour Range. */
+        if (hr != BITSDO_BG_E_INVALID_SERVER_RESPONSE && hr != BITSDO_BG_E_REMOTE_FILE_CHANGED)
+            hr = BITSDO_BG_E_INSUFFICIENT_RANGE_SUPPORT;
+        context = BG_ERROR_CONTEXT_REMOTE_FILE;
+        transient = FALSE;
     }
     job->rec.error_hr = hr;
     job->rec.error_context = context;
@@ -966,6 +1007,8 @@ HRESULT bitsdo_job_resume(bitsdo_job *job)
 
     AcquireSRWLockExclusive(&job->op_lock);
     AcquireSRWLockExclusive(&job->lock);
+    if (job->rec.state == BITSDO_STATE_ERROR)
+        impl_from_job(job)->kept_reset = TRUE;
     if (SUCCEEDED(hr = apply(job, BITSDO_OP_RESUME))) {
         impl_from_job(job)->transient_since = 0;
         note_modified(job);
