@@ -13,18 +13,31 @@ ok() { checks=$((checks + 1)); printf 'ok %d - %s\n' "$checks" "$*"; }
 [ -e "$WINEPREFIX/dosdevices/z:" ] || fail "the prefix has no Z: drive"
 win() { printf 'Z:%s' "${1//\//\\}"; }
 
-# bitsdo ARGS...: runs one bitsdo.exe process with --json; sets out (its JSON line), err
-# (its stderr) and rc.
-bitsdo()
+# run_bitsdo ARGS...: runs one bitsdo.exe process with --json; sets out (its JSON line), err
+# (its stderr) and rc; returns non-zero if it printed no JSON line.
+run_bitsdo()
 {
     rc=0
-    # Into files, not a pipe: under Wine the host a command starts keeps the Unix stdout of
-    # its starter open (Wine has no Unix fd for the NUL handles the DLL gives it), so a
-    # command substitution would wait for the host to exit.
+    # Into files, not a pipe: under Wine a host that a command starts inherits a Unix
+    # descriptor of its starter (its stderr, Wine's debug channel, which tools/wine-run.sh
+    # puts into a file of its own), and a pipe held by it would make the command
+    # substitution wait for the host to exit.
     "$RUN" "$EXE" --json "$@" >"$WORK/stdout" 2>"$WORK/stderr" || rc=$?
     err=$(cat "$WORK/stderr")
     out=$(tr -d '\r' <"$WORK/stdout" | grep '^{' | tail -n 1)
-    [ -n "$out" ] || fail "bitsdo $* printed no JSON (exit $rc): $err"
+    [ -n "$out" ]
+}
+
+# bitsdo ARGS...: run_bitsdo, and a command that printed no JSON fails the test.
+bitsdo()
+{
+    run_bitsdo "$@" || fail "bitsdo $* printed no JSON (exit $rc): $err$(no_json_details)"
+}
+
+# The raw stdout of a command that printed no JSON.
+no_json_details()
+{
+    printf '\n  stdout (%s bytes): %s' "$(wc -c <"$WORK/stdout")" "$(head -c 400 "$WORK/stdout" | od -c | head -n 8)"
 }
 
 # q EXPR: evaluates a Python expression over d (the last command's JSON object).
