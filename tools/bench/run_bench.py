@@ -38,6 +38,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -56,8 +57,15 @@ def parse_size(s):
 
 
 def run(cmd, env=None, timeout=None, check=True):
-    p = subprocess.run(cmd, env=env, timeout=timeout, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True)
+    # Output into files, not pipes: under Wine a host that a command starts inherits the
+    # command's Unix stderr and outlives it, and a pipe would make us wait for the host to
+    # exit (so "warm" activations would find it gone).
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        rc = subprocess.run(cmd, env=env, timeout=timeout, stdout=out, stderr=err).returncode
+        out.seek(0)
+        err.seek(0)
+        p = subprocess.CompletedProcess(cmd, rc, out.read().decode("utf-8", "replace"),
+                                        err.read().decode("utf-8", "replace"))
     if check and p.returncode != 0:
         raise RuntimeError("%s failed (%d): %s%s" % (" ".join(cmd), p.returncode, p.stdout, p.stderr))
     return p
