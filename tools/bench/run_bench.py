@@ -401,12 +401,13 @@ class Bench:
         S = ["| Tool | Case | Metric | min | median | max | runs ok |", "|---|---|---|---:|---:|---:|---:|"]
         metrics = {"big": ("mb_per_s", "MB/s"), "many": ("files_per_s", "files/s"),
                    "many1": ("files_per_s", "files/s"), "probe": ("probe_ns_per_call", "GetProgress ns/call"),
-                   "act_cold": ("t_total", "activation + first call s"),
-                   "act_warm": ("t_total", "activation + first call s")}
+                   "act_cold": ("t_total", "activation + first call ms"),
+                   "act_warm": ("t_total", "activation + first call ms")}
         for case in self.a.cases.split(","):
             key, label = metrics.get(case, ("t_total", "s"))
+            scale = 1e3 if case in ACT else 1.0
             for tool in self.tools:
-                v = self.values(tool, case, key)
+                v = [x * scale for x in self.values(tool, case, key)]
                 ok, n = self.runs_of(tool, case)
                 if not n:
                     continue
