@@ -5,11 +5,13 @@
 
 #include <sddl.h>
 #include <stdlib.h>
+#include <wctype.h>
 
 #include "DeliveryOptimization.h"
 #include "errors.h"
 #include "fetch.h"
 #include "names.h"
+#include "prof.h"
 #include "progmap.h"
 #include "sched.h"
 #include "transport_http.h"
@@ -388,19 +390,42 @@ static void list_remove(bitsdo_job *job)
  * this process lives in this process (the private classes always; the
  * public ones until the shared host owns them), so nothing else could ever
  * finish these files. */
+/* Whether name ends in a temp file name of ours (fetch.c: "BITxxxx.tmp"). */
+static BOOL is_temp_name(const WCHAR *name)
+{
+    const WCHAR *base = wcsrchr(name, L'\\');
+    size_t i;
+
+    base = base ? base + 1 : name;
+    if (wcslen(base) != 11 || _wcsnicmp(base, L"BIT", 3) || _wcsicmp(base + 7, L".tmp"))
+        return FALSE;
+    for (i = 3; i < 7; i++)
+        if (!iswxdigit(base[i]))
+            return FALSE;
+    return TRUE;
+}
+
 void bitsdo_jobs_remove_temp_files(BOOL process_exit)
 {
     bitsdo_list_entry *e;
     unsigned tries, steps = 0;
+    BOOL list_locked;
     uint32_t i;
 
-    for (tries = 0; !TryAcquireSRWLockShared(&list_lock); tries++) {
-        if (process_exit || tries >= 50)
+    /* At process exit every other thread is gone (ended before
+     * DLL_PROCESS_DETACH): a lock still held was held by a dead thread and
+     * guards nothing any more, so it is not waited for, and the names are
+     * read anyway. What a killed thread may have left half-changed is
+     * never trusted as a path: only a name of our temp-file form is deleted. */
+    for (tries = 0; !(list_locked = TryAcquireSRWLockShared(&list_lock)); tries++) {
+        if (process_exit)
+            break;
+        if (tries >= 50)
             return;
         Sleep(1);
     }
     /* Bounded: a list torn by a killed thread must not loop for ever. */
-    for (e = list_head.next; e != &list_head && steps < 1000000; e = e->next, steps++) {
+    for (e = list_head.next; e && e != &list_head && steps < 1000000; e = e->next, steps++) {
         bitsdo_job *job = CONTAINING_RECORD(e, bitsdo_job, entry);
         BOOL locked;
 
@@ -409,16 +434,18 @@ void bitsdo_jobs_remove_temp_files(BOOL process_exit)
                 break;
             Sleep(1);
         }
-        if (!locked)
+        if (!locked && !process_exit)
             continue; /* its temp files stay (see README) */
-        for (i = 0; i < job->rec.file_count; i++) {
-            const WCHAR *temp = (const WCHAR *)job->rec.files[i]->temp_name;
-            if (temp)
+        for (i = 0; job->rec.files && i < job->rec.file_count; i++) {
+            const WCHAR *temp = job->rec.files[i] ? (const WCHAR *)job->rec.files[i]->temp_name : NULL;
+            if (temp && (locked || is_temp_name(temp)))
                 DeleteFileW(temp);
         }
-        ReleaseSRWLockShared(&job->lock);
+        if (locked)
+            ReleaseSRWLockShared(&job->lock);
     }
-    ReleaseSRWLockShared(&list_lock);
+    if (list_locked)
+        ReleaseSRWLockShared(&list_lock);
 }
 
 HRESULT bitsdo_job_find(const GUID *id, bitsdo_job **out)
@@ -709,7 +736,12 @@ static BOOL worker_step(bitsdo_job *job)
         ReleaseSRWLockExclusive(&job->lock);
     }
 
-    hr = bitsdo_fetch_file(job, index, gen, &context, &transient);
+    {
+        BITSDO_PROF_START(t_file);
+
+        hr = bitsdo_fetch_file(job, index, gen, &context, &transient);
+        BITSDO_PROF_STOP(BITSDO_PROF_FILE, t_file);
+    }
 
     AcquireSRWLockExclusive(&job->lock);
     if (job->run_gen != gen || !bitsdo_state_is_active(job->rec.state)) {
