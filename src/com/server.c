@@ -11,6 +11,7 @@
 #include "objects.h"
 #include "hostinfo.h"
 #include "jobref.h"
+#include "prof.h"
 #include "takeover.h"
 
 #include <stdio.h>
@@ -71,8 +72,10 @@ BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)
     if (reason == DLL_PROCESS_ATTACH) {
         bitsdo_instance = instance;
         DisableThreadLibraryCalls(instance);
-    } else if (reason == DLL_PROCESS_DETACH && !bitsdo_host_mode()) {
-        bitsdo_jobs_remove_temp_files(reserved != NULL);
+    } else if (reason == DLL_PROCESS_DETACH) {
+        BITSDO_PROF_REPORT(); /* nothing unless built with BITSDO_PROFILE */
+        if (!bitsdo_host_mode())
+            bitsdo_jobs_remove_temp_files(reserved != NULL);
     }
     return TRUE;
 }

@@ -9,6 +9,7 @@
 
 #include "DeliveryOptimization.h"
 #include "errors.h"
+#include "prof.h"
 #include "transport_http.h"
 #include "wstr.h"
 
@@ -77,9 +78,13 @@ HRESULT bitsdo_fetch_write(bitsdo_fetch *f, UINT64 offset, const void *data, DWO
     uint64_t total = bitsdo__load64(&fc->bytes_total);
     OVERLAPPED ov = {0};
     DWORD written, err;
+    BOOL ok;
+    int added;
+    BITSDO_PROF_START(t_step);
 
     if (bitsdo_fetch_stopped(f) || FAILED(bitsdo_sched_yield(&f->slot)))
         return E_ABORT;
+    BITSDO_PROF_STOP(BITSDO_PROF_YIELD, t_step);
     /* (A ranged file's offsets are temp-file offsets, not progress: the
      * counters below refuse bytes past its total.) */
     if (!f->ranges && total != BITSDO_SIZE_UNKNOWN && (offset > total || len > total - offset)) {
@@ -90,18 +95,35 @@ HRESULT bitsdo_fetch_write(bitsdo_fetch *f, UINT64 offset, const void *data, DWO
     }
     ov.Offset = (DWORD)offset;
     ov.OffsetHigh = (DWORD)(offset >> 32);
-    if (!WriteFile(f->temp, data, len, &written, &ov) || written != len) {
+    {
+        BITSDO_PROF_START(t_write);
+
+        ok = WriteFile(f->temp, data, len, &written, &ov);
+        BITSDO_PROF_STOP(BITSDO_PROF_WRITE, t_write);
+    }
+    if (!ok || written != len) {
         err = GetLastError();
         f->error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
         f->transient = err == ERROR_DISK_FULL || err == ERROR_HANDLE_DISK_FULL;
         return HRESULT_FROM_WIN32(err ? err : ERROR_WRITE_FAULT);
     }
-    if (!bitsdo_counters_add_bytes(&f->job->rec.counters, fc, len)) {
+    {
+        BITSDO_PROF_START(t_add);
+
+        added = bitsdo_counters_add_bytes(&f->job->rec.counters, fc, len);
+        BITSDO_PROF_STOP(BITSDO_PROF_COUNTERS, t_add);
+    }
+    if (!added) {
         f->error_context = BG_ERROR_CONTEXT_REMOTE_FILE;
         f->transient = TRUE;
         return HRESULT_FROM_WIN32(ERROR_INVALID_DATA);
     }
-    bitsdo__job_progress(f->job);
+    {
+        BITSDO_PROF_START(t_progress);
+
+        bitsdo__job_progress(f->job);
+        BITSDO_PROF_STOP(BITSDO_PROF_PROGRESS, t_progress);
+    }
     return S_OK;
 }
 
@@ -354,7 +376,13 @@ HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
     /* Wait for our turn before touching anything. */
     if (FAILED(hr = bitsdo_sched_enter(&f.slot)))
         goto done;
-    if (FAILED(hr = open_temp(job, file, f.in_place, &f.temp, &f.offset))) {
+    {
+        BITSDO_PROF_START(t_open);
+
+        hr = open_temp(job, file, f.in_place, &f.temp, &f.offset);
+        BITSDO_PROF_STOP(BITSDO_PROF_OPEN, t_open);
+    }
+    if (FAILED(hr)) {
         *error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
         *transient = hr == HRESULT_FROM_WIN32(ERROR_DISK_FULL) ||
                      hr == HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION);

@@ -4,6 +4,7 @@
 
 #include "DeliveryOptimization.h"
 #include "fetch.h"
+#include "prof.h"
 
 #define CHUNK (1024 * 1024)
 
@@ -51,6 +52,7 @@ static HRESULT ranges_fetch(bitsdo_fetch *f, HANDLE src, UINT64 size)
     LARGE_INTEGER pos;
     BYTE *buf;
     DWORD got, want;
+    BOOL ok;
     HRESULT hr;
 
     if (FAILED(hr = bitsdo_fetch_range_size(f, size)))
@@ -68,7 +70,13 @@ static HRESULT ranges_fetch(bitsdo_fetch *f, HANDLE src, UINT64 size)
             break;
         }
         want = len < CHUNK ? (DWORD)len : CHUNK;
-        if (!ReadFile(src, buf, want, &got, NULL)) {
+        {
+            BITSDO_PROF_START(t_read);
+
+            ok = ReadFile(src, buf, want, &got, NULL);
+            BITSDO_PROF_STOP(BITSDO_PROF_READ, t_read);
+        }
+        if (!ok) {
             hr = fail(f, GetLastError());
             break;
         }
@@ -93,6 +101,7 @@ static HRESULT file_fetch(bitsdo_fetch *f)
     HANDLE src;
     BYTE *buf = NULL;
     DWORD got, want;
+    BOOL ok;
     HRESULT hr;
 
     if (f->kind == BITSDO_REMOTE_FILE_URL) {
@@ -150,7 +159,13 @@ static HRESULT file_fetch(bitsdo_fetch *f)
             break;
         }
         want = size - offset < CHUNK ? (DWORD)(size - offset) : CHUNK;
-        if (!ReadFile(src, buf, want, &got, NULL)) {
+        {
+            BITSDO_PROF_START(t_read);
+
+            ok = ReadFile(src, buf, want, &got, NULL);
+            BITSDO_PROF_STOP(BITSDO_PROF_READ, t_read);
+        }
+        if (!ok) {
             hr = fail(f, GetLastError());
             break;
         }

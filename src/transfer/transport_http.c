@@ -55,6 +55,7 @@
  */
 #include "http_private.h"
 #include "transport_http.h"
+#include "prof.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -1342,7 +1343,11 @@ static HRESULT stream_body(http_xfer *x, http_stream *s, UINT64 offset, UINT64 e
 
     *context_set = FALSE;
     for (;;) {
-        if (FAILED(hr = s->wire->read(s, &data, &got))) {
+        BITSDO_PROF_START(t_recv);
+
+        hr = s->wire->read(s, &data, &got);
+        BITSDO_PROF_STOP(BITSDO_PROF_RECV, t_recv);
+        if (FAILED(hr)) {
             stream_end(s, FALSE);
             if (hr == BITSDO_BG_E_INVALID_SERVER_RESPONSE) {
                 /* More bytes than the server declared: none of this response
