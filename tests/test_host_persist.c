@@ -6,8 +6,6 @@
  * download (DO's default) is gone after the restart, and so are its
  * partial files.
  *
- * A job's credentials never reach the store.
- *
  * Also measured (printed): the size of each family's record in the store
  * and the cost of one crash-safe put.
  *
@@ -550,80 +548,6 @@ static void test_kept_across_kill(void **state)
     make_and_restart(TRUE);
 }
 
-/* Whether the file at path holds text, in UTF-16LE or in UTF-8. */
-static BOOL file_holds(const WCHAR *path, const WCHAR *text)
-{
-    HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                           OPEN_EXISTING, 0, NULL);
-    char utf8[256];
-    BYTE *buf;
-    DWORD size, got = 0;
-    size_t n = wcslen(text) * sizeof(WCHAR), i;
-    int m;
-    BOOL found = FALSE;
-
-    if (h == INVALID_HANDLE_VALUE)
-        return FALSE;
-    size = GetFileSize(h, NULL);
-    buf = size != INVALID_FILE_SIZE ? malloc(size ? size : 1) : NULL;
-    if (buf && ReadFile(h, buf, size, &got, NULL)) {
-        m = WideCharToMultiByte(CP_UTF8, 0, text, -1, utf8, sizeof(utf8), NULL, NULL) - 1;
-        for (i = 0; !found && i < got; i++)
-            found = (i + n <= got && !memcmp(buf + i, text, n)) ||
-                    (m > 0 && i + (size_t)m <= got && !memcmp(buf + i, utf8, (size_t)m));
-    }
-    free(buf);
-    CloseHandle(h);
-    return found;
-}
-
-typedef struct record_text {
-    WCHAR path[MAX_PATH];
-    const WCHAR *text;
-} record_text;
-
-static BOOL record_holds(void *ctx)
-{
-    record_text *r = ctx;
-    return file_holds(r->path, r->text);
-}
-
-/* Credentials are not written to the store (README: kept in memory only):
- * the record of a host job with a user name and password set, once it holds
- * the description set after them, holds neither. */
-static void test_no_credentials_on_disk(void **state)
-{
-    static const WCHAR user[] = L"kept-user-7f3a", password[] = L"Pa55-w0rd.never-on-disk";
-    IBackgroundCopyManager *mgr = NULL;
-    IBackgroundCopyJob *job;
-    IBackgroundCopyJob2 *job2;
-    BG_AUTH_CREDENTIALS creds;
-    record_text r;
-    GUID id;
-
-    (void)state;
-    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoManager, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyManager,
-                                     (void **)&mgr));
-    assert_hr(S_OK, IBackgroundCopyManager_CreateJob(mgr, L"credentials", BG_JOB_TYPE_DOWNLOAD, &id, &job));
-    job2 = tu_qi(job, &IID_IBackgroundCopyJob2);
-    memset(&creds, 0, sizeof(creds));
-    creds.Target = BG_AUTH_TARGET_SERVER;
-    creds.Scheme = BG_AUTH_SCHEME_BASIC;
-    creds.Credentials.Basic.UserName = (WCHAR *)user;
-    creds.Credentials.Basic.Password = (WCHAR *)password;
-    assert_hr(S_OK, IBackgroundCopyJob2_SetCredentials(job2, &creds));
-    assert_hr(S_OK, IBackgroundCopyJob_SetDescription(job, L"written after the credentials"));
-    store_path(r.path, &id);
-    r.text = L"written after the credentials";
-    assert_true(tu_wait_until(record_holds, &r, 10000));
-    assert_false(file_holds(r.path, password));
-    assert_false(file_holds(r.path, user));
-    assert_hr(S_OK, IBackgroundCopyJob_Cancel(job));
-    IBackgroundCopyJob2_Release(job2);
-    IBackgroundCopyJob_Release(job);
-    IBackgroundCopyManager_Release(mgr);
-}
-
 /* The cost of one crash-safe put (write, flush, rename) of a typical DO
  * record, median of 200, in a store of its own. */
 static int cmp_double(const void *a, const void *b)
@@ -694,7 +618,6 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kept_across_stop),
         cmocka_unit_test(test_kept_across_kill),
-        cmocka_unit_test(test_no_credentials_on_disk),
         cmocka_unit_test(test_put_cost),
     };
 
