@@ -376,20 +376,6 @@ static void list_remove(bitsdo_job *job)
     }
 }
 
-/* Runs from DllMain (DLL_PROCESS_DETACH), under the loader lock. At a
- * clean process exit (`process_exit`) every other thread is gone already,
- * killed wherever it was: a lock it held stays held for ever and the data
- * behind it may be half-changed. So this only tries locks (TryAcquire, never
- * a wait: a wait here could never end), skips what it cannot lock, reads
- * the temp names and deletes the files: no allocation, no thread, no COM.
- * Temp files are opened with FILE_SHARE_DELETE (fetch.c), so one a worker
- * still has open (a transfer cut off by the exit) is deleted too: Windows
- * removes it when the last handle closes, at the latest as the process
- * ends. On FreeLibrary (not process_exit) threads still run; a worker that
- * holds a lock for the moment is given a few short chances. Every job of
- * this process lives in this process (the private classes always; the
- * public ones until the shared host owns them), so nothing else could ever
- * finish these files. */
 /* Whether name ends in a temp file name of ours (fetch.c: "BITxxxx.tmp"). */
 static BOOL is_temp_name(const WCHAR *name)
 {
@@ -405,6 +391,20 @@ static BOOL is_temp_name(const WCHAR *name)
     return TRUE;
 }
 
+/* Runs from DllMain (DLL_PROCESS_DETACH), under the loader lock. At a
+ * clean process exit (`process_exit`) every other thread is gone already,
+ * killed wherever it was: a lock it held stays held for ever and the data
+ * behind it may be half-changed. So this only tries locks (TryAcquire, never
+ * a wait: a wait here could never end), skips what it cannot lock, reads
+ * the temp names and deletes the files: no allocation, no thread, no COM.
+ * Temp files are opened with FILE_SHARE_DELETE (fetch.c), so one a worker
+ * still has open (a transfer cut off by the exit) is deleted too: Windows
+ * removes it when the last handle closes, at the latest as the process
+ * ends. On FreeLibrary (not process_exit) threads still run; a worker that
+ * holds a lock for the moment is given a few short chances. Every job of
+ * this process lives in this process (the private classes always; the
+ * public ones until the shared host owns them), so nothing else could ever
+ * finish these files. */
 void bitsdo_jobs_remove_temp_files(BOOL process_exit)
 {
     bitsdo_list_entry *e;
@@ -750,9 +750,8 @@ static BOOL worker_step(bitsdo_job *job)
         ReleaseSRWLockExclusive(&job->lock);
         return TRUE;
     }
-    impl->wasted = impl->attempt_data && !impl->attempt_new ? impl->wasted + 1 : 0;
+    impl->wasted = FAILED(hr) && impl->attempt_data && !impl->attempt_new ? impl->wasted + 1 : 0;
     if (SUCCEEDED(hr)) {
-        impl->wasted = 0;
         bitsdo_counters_file_done(&job->rec.counters, &job->rec.files[index]->counters);
         bitsdo__job_touch(job);
         bitsdo_job_publish(job);
