@@ -38,5 +38,13 @@ static inline void bitsdo__store32(bitsdo_atomic_u32 *p, uint32_t v)
 {
     atomic_store_explicit(p, v, memory_order_relaxed);
 }
+static inline void bitsdo__fetch_add64(bitsdo_atomic_u64 *p, uint64_t v)
+{
+    atomic_fetch_add_explicit(p, v, memory_order_relaxed);
+}
+static inline void bitsdo__fetch_add32(bitsdo_atomic_u32 *p, uint32_t v)
+{
+    atomic_fetch_add_explicit(p, v, memory_order_relaxed);
+}
 
 #endif

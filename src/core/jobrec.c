@@ -14,7 +14,8 @@
  * without terminator (an absent tag is NULL, length 0 the empty string, an
  * embedded NUL is malformed), a FILE tag holds a nested field list of one
  * file. Minor versions: 0 the first; 1 adds the file's DO file id
- * (FTAG_FILE_ID, which a minor-0 reader skips). Counter values are written
+ * (FTAG_FILE_ID, which a minor-0 reader skips); 2 adds the bytes and
+ * requests a DO cache host served (FTAG_CACHE, written only when not 0). Counter values are written
  * as they stand; on reading, the job counters are rebuilt from the files'
  * counters, so a record is always self-consistent even if it was written
  * while a transfer was counting.
@@ -29,7 +30,7 @@
 
 #define BITSDO__REC_MAGIC  "BDJR"
 #define BITSDO__REC_MAJOR  1
-#define BITSDO__REC_MINOR  1
+#define BITSDO__REC_MINOR  2
 #define BITSDO__REC_HEADER 8
 
 /* BG_JOB_PRIORITY_NORMAL, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR */
@@ -85,7 +86,10 @@ enum bitsdo__file_tag {
     FTAG_REMOTE_MTIME,
     FTAG_COUNTERS, /* total u64, transferred u64, completed u32 */
     FTAG_FILE_ID,  /* IDeliveryOptimizationJob fileId (minor 1) */
+    FTAG_CACHE,    /* cache bytes u64, cache requests u32 (minor 2) */
 };
+
+#define BITSDO__FILE_CACHE_LEN 12
 
 #define BITSDO__JOB_COUNTERS_LEN  28
 #define BITSDO__FILE_COUNTERS_LEN 20
@@ -228,7 +232,8 @@ oom:
 static void bitsdo__put_file(bitsdo_tlv_buf *b, const bitsdo_job_rec *rec, const bitsdo_file_rec *f)
 {
     size_t len_at = bitsdo_tlv_begin(b, TAG_FILE, 0), start = b->len;
-    uint64_t total, done;
+    uint64_t total, done, cache_bytes;
+    uint32_t cache_requests;
     int completed;
     uint8_t *p;
 
@@ -250,6 +255,15 @@ static void bitsdo__put_file(bitsdo_tlv_buf *b, const bitsdo_job_rec *rec, const
     bitsdo_tlv_put_str(b, FTAG_VALIDATOR, f->validator);
     bitsdo_tlv_put_u64(b, FTAG_REMOTE_MTIME, f->remote_mtime);
     bitsdo_tlv_put_str(b, FTAG_FILE_ID, f->file_id);
+    cache_bytes = bitsdo__load64(&f->cache_bytes);
+    cache_requests = bitsdo__load32(&f->cache_requests);
+    if (cache_bytes || cache_requests) {
+        bitsdo_tlv_begin(b, FTAG_CACHE, BITSDO__FILE_CACHE_LEN);
+        if ((p = bitsdo_tlv_grow(b, BITSDO__FILE_CACHE_LEN))) {
+            bitsdo_tlv_put_le(p, cache_bytes, 8);
+            bitsdo_tlv_put_le(p + 8, cache_requests, 4);
+        }
+    }
     bitsdo_counters_read_file(&rec->counters, &f->counters, &total, &done, &completed);
     bitsdo_tlv_begin(b, FTAG_COUNTERS, BITSDO__FILE_COUNTERS_LEN);
     if ((p = bitsdo_tlv_grow(b, BITSDO__FILE_COUNTERS_LEN))) {
@@ -413,6 +427,12 @@ static int bitsdo__read_file(const uint8_t *p, const uint8_t *end, bitsdo_file_r
             v->done = bitsdo_tlv_get_le(t.value + 8, 8);
             v->completed = (uint32_t)bitsdo_tlv_get_le(t.value + 16, 4);
             v->have_counters = 1;
+            break;
+        case FTAG_CACHE:
+            if (t.len != BITSDO__FILE_CACHE_LEN)
+                return 0;
+            bitsdo__store64(&f->cache_bytes, bitsdo_tlv_get_le(t.value, 8));
+            bitsdo__store32(&f->cache_requests, (uint32_t)bitsdo_tlv_get_le(t.value + 8, 4));
             break;
         default:
             break; /* a newer field: skipped */

@@ -29,6 +29,11 @@ typedef struct bitsdo_file_rec {
     bitsdo_filetime remote_mtime;   /* of the source, 0 if unknown */
     bitsdo_wchar *file_id;          /* IDeliveryOptimizationJob fileId, NULL if none */
     bitsdo_file_counters counters;
+    /* Of the bytes counted, how many came from a DO cache host, and how
+     * many requests a cache host answered (DOSwarmStats bytesFromDoinc and
+     * doincConnectionCount); the rest came from the origin. */
+    bitsdo_atomic_u64 cache_bytes;
+    bitsdo_atomic_u32 cache_requests;
 } bitsdo_file_rec;
 
 typedef struct bitsdo_job_rec {

@@ -46,6 +46,7 @@ HRESULT bitsdo_fetch_restart(bitsdo_fetch *f)
         return hr;
     }
     bitsdo_counters_set_bytes(&f->job->rec.counters, &f->file->counters, 0);
+    bitsdo__store64(&f->file->cache_bytes, 0);
     bitsdo__job_publish_progress(f->job);
     f->offset = 0;
     return S_OK;
@@ -286,6 +287,7 @@ static HRESULT open_temp(bitsdo_job *job, bitsdo_file_rec *file, BOOL in_place, 
         if (existing)
             file->remote_mtime = 0; /* the old partial data is gone */
         bitsdo_counters_set_bytes(&job->rec.counters, &file->counters, 0);
+        bitsdo__store64(&file->cache_bytes, 0);
         bitsdo__job_publish_progress(job);
     }
 

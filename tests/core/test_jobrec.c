@@ -85,6 +85,8 @@ static void fill_record(bitsdo_job_rec *rec)
     rec->files[0]->remote_mtime = 0x01D8FFFFFFFFFFFFull;
     rec->files[0]->validation_state = 1;
     assert_int_equal(bitsdo_set_wstr(&rec->files[0]->file_id, u"do-file-\u00e9"), BITSDO_S_OK);
+    bitsdo__store64(&rec->files[0]->cache_bytes, 300); /* from a DO cache host */
+    bitsdo__store32(&rec->files[0]->cache_requests, 2);
     /* file 1: ranges (known size 157), complete */
     assert_int_equal(bitsdo_job_rec_add_file(rec, u"http://h/b", u"C:\\d\\b", ranges, 3), BITSDO_S_OK);
     assert_true(bitsdo_counters_add_bytes(&rec->counters, &rec->files[1]->counters, 157));
@@ -167,6 +169,8 @@ static void expect_same_record(const bitsdo_job_rec *a, const bitsdo_job_rec *b)
         expect_wstr(fb->temp_name, fa->temp_name);
         expect_wstr(fb->validator, fa->validator);
         expect_wstr(fb->file_id, fa->file_id);
+        assert_int_equal(bitsdo__load64(&fa->cache_bytes), bitsdo__load64(&fb->cache_bytes));
+        assert_int_equal(bitsdo__load32(&fa->cache_requests), bitsdo__load32(&fb->cache_requests));
         assert_int_equal(fa->range_count, fb->range_count);
         assert_int_equal(fa->ranges == NULL, fb->ranges == NULL);
         for (r = 0; r < fa->range_count; r++) {
@@ -511,7 +515,7 @@ static void test_header_and_layout(void **state)
     assert_true(fx->len > 8 + 6);
     assert_memory_equal(fx->buf, "BDJR", 4);
     assert_int_equal(fx->buf[4] | fx->buf[5] << 8, 1); /* major */
-    assert_int_equal(fx->buf[6] | fx->buf[7] << 8, 1); /* minor */
+    assert_int_equal(fx->buf[6] | fx->buf[7] << 8, 2); /* minor */
     /* the last field is the empty end marker */
     assert_memory_equal(fx->buf + fx->len - 6, "\0\0\0\0\0\0", 6);
 }
