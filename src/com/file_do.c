@@ -1,12 +1,14 @@
 /* IDeliveryOptimizationFile / IDeliveryOptimizationFile2 on the BITS-style
  * file object.
  *
- * GetStats fills DOSwarmStats from what the engine knows: every byte we
- * move comes from the origin server (no peers, no DO cache server), so the
- * HTTP byte count is the file's transferred count for http/https sources
- * (0 for file:// and UNC ones), every peer and cache field is 0 and the
- * mode is DownloadMode_CdnOnly. Connection counts and the duration are not
- * recorded by the engine and read 0. */
+ * GetStats fills DOSwarmStats from what the engine knows: bytes come from
+ * the origin server or from a DO cache host (DOCacheHost, see
+ * transport_http.c), never from peers. Of the file's transferred bytes,
+ * those a cache host served are bytesFromDoinc (doincConnectionCount: the
+ * requests a cache host answered), the rest of an http/https file's are
+ * bytesFromHttp (0 for file:// and UNC sources); every peer field is 0 and
+ * the mode is DownloadMode_CdnOnly. The origin's connection count and the
+ * duration are not recorded by the engine and read 0. */
 #include "file_do.h"
 
 #include "errors.h"
@@ -72,8 +74,13 @@ static HRESULT WINAPI dofile_GetStats(IDeliveryOptimizationFile *iface, DOSwarmS
     }
     stats->fileSize = total == BITSDO_SIZE_UNKNOWN ? DO_UNKNOWN_FILE_SIZE : total;
     stats->totalBytesDownloaded = done;
-    if (kind == BITSDO_REMOTE_HTTP || kind == BITSDO_REMOTE_HTTPS)
-        stats->bytesFromHttp = done;
+    if (kind == BITSDO_REMOTE_HTTP || kind == BITSDO_REMOTE_HTTPS) {
+        uint64_t cache = bitsdo__load64(&d->file->cache_bytes);
+
+        stats->bytesFromDoinc = cache < done ? cache : done;
+        stats->bytesFromHttp = done - stats->bytesFromDoinc;
+        stats->doincConnectionCount = bitsdo__load32(&d->file->cache_requests);
+    }
     stats->downloadMode = DownloadMode_CdnOnly;
     stats->status = completed ? SwarmStatus_Complete : active ? SwarmStatus_Downloading : SwarmStatus_Paused;
     return S_OK;

@@ -82,6 +82,15 @@ typedef struct http_xfer {
     http_cred creds[HTTP_CRED_TARGETS][HTTP_CRED_SCHEMES];
     BOOL basic_sent; /* sock wire: Basic credentials accepted once */
     BYTE *buf;       /* HTTP_BUF_SIZE bytes for the sock wire */
+    /* The URL asked now: the file's remote name, or its URL on a DO cache
+     * host (via_cache). What the origin said of the file (origin_known:
+     * its size, BITSDO_SIZE_UNKNOWN if not given, and validator) is what a
+     * cache host's answer must agree with. */
+    const WCHAR *url;
+    BOOL via_cache;
+    BOOL origin_known;
+    UINT64 origin_size;
+    char *origin_validator;
 } http_xfer;
 
 /* A response head, parsed. Strings point into `raw` or are NULL. */

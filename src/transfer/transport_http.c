@@ -51,7 +51,10 @@
  *     are fatal;
  *   - every wait has a timeout (30 s to connect, 60 s without a byte; the
  *     environment variable BITSDO_HTTP_TIMEOUT_MS overrides both, for
- *     tests) and is cut short by Suspend/Cancel through f->abort.
+ *     tests) and is cut short by Suspend/Cancel through f->abort;
+ *   - with Delivery Optimization cache hosts configured (DOCacheHost, see
+ *     run_source), the file is asked from them first and from the origin
+ *     after them, every request with the same resume rules.
  */
 #include "http_private.h"
 #include "transport_http.h"
@@ -63,7 +66,9 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "cachehost.h"
 #include "errors.h"
+#include "policy.h"
 #include "wstr.h"
 
 #define MAX_RESTARTS       3
@@ -956,6 +961,7 @@ static void xfer_free(http_xfer *x)
         CloseHandle(x->abort_event);
     proxy_free(&x->proxy);
     free(x->custom_headers);
+    free(x->origin_validator);
     for (t = 0; t < HTTP_CRED_TARGETS; t++)
         for (s = 0; s < HTTP_CRED_SCHEMES; s++)
             cred_clear(&x->creds[t][s]);
@@ -975,6 +981,7 @@ static HRESULT xfer_create(bitsdo_fetch *f, char **validator, http_xfer **out)
     if (!(x = calloc(1, sizeof(*x))))
         return E_OUTOFMEMORY;
     x->f = f;
+    x->url = f->remote;
     x->io_timeout_ms = HTTP_IO_TIMEOUT_MS;
     x->connect_timeout_ms = HTTP_CONNECT_TIMEOUT_MS;
     if ((override = timeout_override()))
@@ -1221,6 +1228,39 @@ static void record_seen(http_xfer *x, const WCHAR *url, int hops, const http_res
     free(file_head);
 }
 
+/* The validator If-Range can use: a strong ETag, else Last-Modified. */
+static char *response_validator(const http_response *r)
+{
+    if (r->etag && r->etag[0] == '"')
+        return str_dup(r->etag);
+    if (r->last_modified)
+        return str_dup(r->last_modified);
+    return NULL;
+}
+
+/* FALSE when a cache host's file answer shows another size or validator
+ * than the origin's (a cache that dropped the validator is judged by the
+ * size alone). */
+static BOOL cache_agrees(const http_xfer *x, const http_response *r)
+{
+    UINT64 size = BITSDO_SIZE_UNKNOWN;
+    char *rv;
+    BOOL same;
+
+    if (!x->origin_known || (r->status != 200 && r->status != 206))
+        return TRUE;
+    if (r->status == 200 && r->has_length)
+        size = r->length;
+    else if (r->status == 206 && r->has_range && r->range_total_known)
+        size = r->range_total;
+    if (size != BITSDO_SIZE_UNKNOWN && x->origin_size != BITSDO_SIZE_UNKNOWN && size != x->origin_size)
+        return FALSE;
+    rv = response_validator(r);
+    same = !rv || !x->origin_validator || !strcmp(rv, x->origin_validator);
+    free(rv);
+    return same;
+}
+
 /* Sends the request, following redirects under the job's policy. On
  * success *out is the open response of the final URL. */
 static HRESULT request(http_xfer *x, const WCHAR *start, const char *headers, http_url *url,
@@ -1244,6 +1284,16 @@ static HRESULT request(http_xfer *x, const WCHAR *start, const char *headers, ht
         }
         if (FAILED(hr = choose_wire(x, url)->open(x, url, headers, resp, &s)))
             break;
+        if (x->via_cache) {
+            bitsdo__fetch_add32(&x->f->file->cache_requests, 1);
+            if (is_redirect(resp->status) || !cache_agrees(x, resp)) {
+                /* A cache host serves the file itself, and the origin's. */
+                hr = is_redirect(resp->status) ? BITSDO_HTTP_ERROR(resp->status)
+                                               : BITSDO_BG_E_REMOTE_FILE_CHANGED;
+                stream_end(s, FALSE);
+                break;
+            }
+        }
         if (!is_redirect(resp->status) || !resp->location) {
             record_seen(x, current, hops, resp, s);
             if (hops && policy == BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT)
@@ -1278,16 +1328,6 @@ static HRESULT request(http_xfer *x, const WCHAR *start, const char *headers, ht
     url_free(url);
     free(current);
     return hr;
-}
-
-/* The validator If-Range can use: a strong ETag, else Last-Modified. */
-static char *response_validator(const http_response *r)
-{
-    if (r->etag && r->etag[0] == '"')
-        return str_dup(r->etag);
-    if (r->last_modified)
-        return str_dup(r->last_modified);
-    return NULL;
 }
 
 /* Remembers the validator and time of a full response for resuming. */
@@ -1372,6 +1412,8 @@ static HRESULT stream_body(http_xfer *x, http_stream *s, UINT64 offset, UINT64 e
         }
         pos += got;
         f->offset += got;
+        if (x->via_cache)
+            bitsdo__fetch_add64(&f->file->cache_bytes, got);
     }
     stream_end(s, TRUE);
     if (expect != BITSDO_SIZE_UNKNOWN && pos - offset != expect)
@@ -1437,7 +1479,7 @@ static HRESULT run_ranges(http_xfer *x, char **validator)
         if (x->custom_headers)
             strcat(headers, x->custom_headers);
 
-        if (FAILED(hr = request(x, f->remote, headers, &url, &resp, &s)))
+        if (FAILED(hr = request(x, x->url, headers, &url, &resp, &s)))
             break;
         rv = response_validator(&resp);
         if (resp.status == 206 && resp.has_range && resp.range_total_known) {
@@ -1571,7 +1613,7 @@ static HRESULT run(http_xfer *x, char **validator)
         if (x->custom_headers)
             strcat(all, x->custom_headers);
 
-        hr = request(x, f->remote, all, &url, &resp, &s);
+        hr = request(x, x->url, all, &url, &resp, &s);
         if (FAILED(hr))
             break;
 
@@ -1676,6 +1718,116 @@ static HRESULT run(http_xfer *x, char **validator)
     return S_OK;
 }
 
+/* --- Delivery Optimization cache hosts ----------------------------------- */
+
+/* Asks the origin for the file's first byte (`Range: bytes=0-0`): its size
+ * and validator are what a cache host's copy must show. An origin that
+ * cannot be asked leaves nothing to check against; the cache's answer is
+ * then checked whenever the origin is asked later (If-Range). */
+static void probe_origin(http_xfer *x)
+{
+    static const char range[] = "Range: bytes=0-0\r\n";
+    size_t n = sizeof(range) + (x->custom_headers ? strlen(x->custom_headers) : 0);
+    char *headers = malloc(n);
+    http_response resp;
+    http_url url;
+    http_stream *s;
+
+    if (!headers)
+        return;
+    strcpy(headers, range);
+    if (x->custom_headers)
+        strcat(headers, x->custom_headers);
+    if (SUCCEEDED(request(x, x->f->remote, headers, &url, &resp, &s))) {
+        if (resp.status == 206 || resp.status == 200) {
+            x->origin_known = TRUE;
+            x->origin_size = resp.status == 206 && resp.has_range && resp.range_total_known ? resp.range_total
+                             : resp.status == 200 && resp.has_length                      ? resp.length
+                                                                                           : BITSDO_SIZE_UNKNOWN;
+            x->origin_validator = x->dynamic ? NULL : response_validator(&resp);
+        }
+        stream_end(s, resp.status == 206 && drain(s));
+        http_response_free(&resp);
+        url_free(&url);
+    }
+    free(headers);
+}
+
+/* Whether a failure from a cache host lets the next source try: not for
+ * a stop, a local disk error or memory. */
+static BOOL cache_failover(const http_xfer *x, HRESULT hr)
+{
+    return hr != E_ABORT && hr != E_OUTOFMEMORY && x->f->error_context != BG_ERROR_CONTEXT_LOCAL_FILE;
+}
+
+/* Runs the file from its sources. With cache hosts in DOCacheHost (and
+ * DODownloadMode not Bypass) they come first, in the order listed, each at
+ * the URL Connected Cache expects (cachehost.h); a cache host that cannot
+ * be reached, answers an error or a redirect, or shows another size or
+ * validator than the origin, hands over to the next. The cache hosts are
+ * tried again, once a second, until the fallback delay
+ * (DODelayCacheServerFallbackForeground for foreground jobs, ...Background
+ * otherwise; 0 by default) has passed since the first failure, then the
+ * origin goes on from the bytes already in, with If-Range as always.
+ * Jobs with server credentials (content that is not for a shared cache)
+ * and dynamic content go to the origin only. */
+static HRESULT run_source(http_xfer *x, char **validator)
+{
+    bitsdo_fetch *f = x->f;
+    WCHAR host[BITSDO_CACHEHOST_MAX_NAME + 1];
+    bitsdo_cache_policy policy;
+    ULONGLONG first_fail = 0, waited;
+    BOOL foreground, creds = FALSE;
+    HRESULT hr = S_OK;
+    size_t i;
+    int s;
+
+    for (s = 0; s < HTTP_CRED_SCHEMES; s++)
+        creds |= x->creds[BG_AUTH_TARGET_SERVER - 1][s].set;
+    if (creds || x->dynamic)
+        return run(x, validator);
+    AcquireSRWLockShared(&f->job->lock);
+    foreground = f->job->rec.priority == BG_JOB_PRIORITY_FOREGROUND;
+    ReleaseSRWLockShared(&f->job->lock);
+    bitsdo_policy_cache(foreground, &policy);
+    if (!policy.hosts)
+        return run(x, validator);
+
+    probe_origin(x);
+    for (;;) {
+        for (i = 0; bitsdo_cachehost_entry((const bitsdo_wchar *)policy.hosts, i, (bitsdo_wchar *)host,
+                                           ARRAYSIZE(host));
+             i++) {
+            WCHAR *url = (WCHAR *)bitsdo_cachehost_url((const bitsdo_wchar *)host, (const bitsdo_wchar *)f->remote);
+
+            if (!url)
+                continue;
+            x->url = url;
+            x->via_cache = TRUE;
+            hr = run(x, validator);
+            x->url = f->remote;
+            x->via_cache = FALSE;
+            free(url);
+            if (SUCCEEDED(hr) || !cache_failover(x, hr))
+                goto done;
+            if (!first_fail)
+                first_fail = GetTickCount64();
+        }
+        waited = first_fail ? GetTickCount64() - first_fail : 0;
+        if (!first_fail || waited >= (ULONGLONG)policy.fallback_delay_s * 1000)
+            break;
+        WaitForSingleObject(x->abort_event, (DWORD)min(1000, (ULONGLONG)policy.fallback_delay_s * 1000 - waited));
+        if (bitsdo__read_long(&x->aborted)) {
+            hr = fail(x, E_ABORT);
+            goto done;
+        }
+    }
+    hr = run(x, validator);
+done:
+    bitsdo_policy_cache_free(&policy);
+    return hr;
+}
+
 static BOOL http_handles(bitsdo_remote_kind kind)
 {
     return kind == BITSDO_REMOTE_HTTP || kind == BITSDO_REMOTE_HTTPS;
@@ -1701,7 +1853,7 @@ static HRESULT http_fetch(bitsdo_fetch *f)
     if (bitsdo_fetch_stopped(f))
         hr = E_ABORT;
     else
-        hr = run(x, &validator);
+        hr = run_source(x, &validator);
 
     AcquireSRWLockExclusive(&job->lock);
     f->abort = NULL;
