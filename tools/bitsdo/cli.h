@@ -164,6 +164,10 @@ typedef struct cli_file_info {
     char *remote;
     char *local;
     BG_FILE_PROGRESS progress;
+    /* IDeliveryOptimizationFile::GetStats: bytes from a DO cache host and
+     * from the origin (has_sources FALSE when the file does not say). */
+    BOOL has_sources;
+    UINT64 from_cache, from_origin;
 } cli_file_info;
 
 /* Everything the client shows about a job, read through the interfaces. */

@@ -163,6 +163,26 @@ static void load_error(IBackgroundCopyJob *job, cli_job_info *info)
     IBackgroundCopyError_Release(error);
 }
 
+/* Where the file's bytes came from: a DO cache host or the origin. */
+static void load_sources(IBackgroundCopyFile *file, cli_file_info *item)
+{
+    IDeliveryOptimizationFile *dofile = NULL;
+    DOSwarmStats stats;
+
+    if (FAILED(IBackgroundCopyFile_QueryInterface(file, &IID_IDeliveryOptimizationFile, (void **)&dofile)) ||
+        !dofile)
+        return;
+    memset(&stats, 0, sizeof(stats));
+    if (SUCCEEDED(IDeliveryOptimizationFile_GetStats(dofile, &stats))) {
+        item->has_sources = TRUE;
+        item->from_cache = stats.bytesFromDoinc;
+        item->from_origin = stats.bytesFromHttp;
+        CoTaskMemFree(stats.fileId);
+        CoTaskMemFree(stats.sourceURL);
+    }
+    IDeliveryOptimizationFile_Release(dofile);
+}
+
 static HRESULT load_files(IBackgroundCopyJob *job, cli_job_info *info)
 {
     IEnumBackgroundCopyFiles *files = NULL;
@@ -203,6 +223,7 @@ static HRESULT load_files(IBackgroundCopyJob *job, cli_job_info *info)
         if (SUCCEEDED(IBackgroundCopyFile_GetLocalName(file, &text)) && text)
             items[count].local = take_co(text);
         IBackgroundCopyFile_GetProgress(file, &items[count].progress);
+        load_sources(file, &items[count]);
         IBackgroundCopyFile_Release(file);
         count++;
     }
@@ -334,6 +355,10 @@ void cli_job_info_json(cli_json *j, const char *key, const cli_job_info *info)
             json_size(j, "bytes_total", info->files[i].progress.BytesTotal);
             cli_json_u64(j, "bytes_transferred", info->files[i].progress.BytesTransferred);
             cli_json_bool(j, "completed", info->files[i].progress.Completed);
+            if (info->files[i].has_sources) {
+                cli_json_u64(j, "bytes_from_cache_host", info->files[i].from_cache);
+                cli_json_u64(j, "bytes_from_origin", info->files[i].from_origin);
+            }
             cli_json_obj_end(j);
         }
         cli_json_arr_end(j);
@@ -430,6 +455,9 @@ void cli_job_info_print(const cli_job_info *info)
             cli_print(CLI_STDOUT, "    %3lu  %6s  %-24s %s%s\n", i + 1, pct, amount,
                       f->remote ? f->remote : "?", f->progress.Completed ? "  (complete)" : "");
             cli_print(CLI_STDOUT, "         -> %s\n", f->local ? f->local : "?");
+            if (f->has_sources && f->from_cache)
+                cli_print(CLI_STDOUT, "         %llu bytes from a cache host, %llu from the origin\n",
+                          (unsigned long long)f->from_cache, (unsigned long long)f->from_origin);
         }
     }
 }
