@@ -13,7 +13,7 @@
 
 ht_servers ht;
 
-static BOOL read_text(const char *dir, const char *name, char *out, size_t cap)
+BOOL ht_read_text(const char *dir, const char *name, char *out, size_t cap)
 {
     char unix_path[1024];
     WCHAR path[MAX_PATH];
@@ -41,9 +41,9 @@ BOOL ht_init(void)
         print_error("BITSDO_HTTP_SERVERS is not set: run these tests through ctest\n");
         return FALSE;
     }
-    if (!read_text(dir, "nginx/http_port", text, sizeof(text)) || !(ht.nginx_http = atoi(text)) ||
-        !read_text(dir, "nginx/https_port", text, sizeof(text)) || !(ht.nginx_https = atoi(text)) ||
-        !read_text(dir, "faultserver.ports", text, sizeof(text)) || !(ht.fault_http = atoi(text)) ||
+    if (!ht_read_text(dir, "nginx/http_port", text, sizeof(text)) || !(ht.nginx_http = atoi(text)) ||
+        !ht_read_text(dir, "nginx/https_port", text, sizeof(text)) || !(ht.nginx_https = atoi(text)) ||
+        !ht_read_text(dir, "faultserver.ports", text, sizeof(text)) || !(ht.fault_http = atoi(text)) ||
         !(nl = strchr(text, '\n')) || !(ht.fault_https = atoi(nl + 1))) {
         print_error("the test servers' ports are not in %s (fixtures not run?)\n", dir);
         return FALSE;

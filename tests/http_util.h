@@ -27,6 +27,9 @@ typedef struct ht_servers {
 
 extern ht_servers ht;
 
+/* Reads the text file dir/name (dir a Unix path, as in BITSDO_HTTP_SERVERS)
+ * into out; FALSE if it is missing or empty. */
+BOOL ht_read_text(const char *dir, const char *name, char *out, size_t cap);
 /* Reads the ports; FALSE (with a message) if the fixtures did not run. */
 BOOL ht_init(void);
 /* A token unique to this process and call, for fault URLs and /stats. */
