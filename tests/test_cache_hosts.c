@@ -522,6 +522,56 @@ static void test_do_download(void **state)
     DeleteFileW(s.src);
 }
 
+/* A BITS 1.0 group (qmgr.h) uses the cache host too. */
+static void test_qmgr_group(void **state)
+{
+    IBackgroundCopyQMgr *qmgr = NULL;
+    IBackgroundCopyGroup *group = NULL;
+    IBackgroundCopyJob1 *job = NULL;
+    FILESETINFO info, *infos[1] = {&info};
+    WCHAR local[MAX_PATH];
+    GUID gid, jid;
+    DWORD status = 0, index;
+    ULONGLONG deadline;
+    served s;
+
+    (void)state;
+    serve(&s, "cachehost-qmgr-", SMALL_SIZE, 32);
+    cache_hosts("127.0.0.1:%u", cache_port);
+    tu_path(local, ARRAYSIZE(local), L"qmgr.out");
+    DeleteFileW(local);
+    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateQMgr, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyQMgr,
+                                     (void **)&qmgr));
+    assert_hr(S_OK, CoCreateGuid(&gid));
+    assert_hr(S_OK, IBackgroundCopyQMgr_CreateGroup(qmgr, gid, &group));
+    assert_hr(S_OK, CoCreateGuid(&jid));
+    assert_hr(S_OK, IBackgroundCopyGroup_CreateJob(group, jid, &job));
+    memset(&info, 0, sizeof(info));
+    info.bstrRemoteFile = SysAllocString(s.url);
+    info.bstrLocalFile = SysAllocString(local);
+    assert_hr(S_OK, IBackgroundCopyJob1_AddFiles(job, 1, infos));
+    SysFreeString(info.bstrRemoteFile);
+    SysFreeString(info.bstrLocalFile);
+    assert_hr(S_OK, IBackgroundCopyGroup_ResumeGroup(group));
+    deadline = tu_ms() + TU_WAIT_MS;
+    do {
+        assert_hr(S_OK, IBackgroundCopyGroup_GetStatus(group, &status, &index));
+        if (status & (QM_STATUS_GROUP_COMPLETE | QM_STATUS_GROUP_ERROR))
+            break;
+        Sleep(5); /* BITS 1.0 status is polled (bounded), as its clients do */
+    } while (tu_ms() < deadline);
+    assert_true(status & QM_STATUS_GROUP_COMPLETE);
+    assert_true(tu_files_equal(local, s.src));
+    assert_int_equal(look(cache_log, s.name).full, 1);
+    assert_int_equal(look_settled(origin_log, s.name, 1).full, 1); /* the cache's fill */
+    IBackgroundCopyJob1_Release(job);
+    assert_hr(S_OK, IBackgroundCopyGroup_CancelGroup(group));
+    IBackgroundCopyGroup_Release(group);
+    IBackgroundCopyQMgr_Release(qmgr);
+    DeleteFileW(local);
+    DeleteFileW(s.src);
+}
+
 /* The documented policy key in the prefix's registry: DOCacheHost sends
  * downloads to the cache; DODownloadMode 100 (Bypass) turns it off, 0
  * (HTTP only) and 99 (Simple) keep it, as Microsoft's reference says. */
@@ -569,6 +619,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fallback_delay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_from_cache_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_do_download, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_qmgr_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_registry, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

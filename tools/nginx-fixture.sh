@@ -338,23 +338,30 @@ http {
     keepalive_timeout 65s;
     keepalive_requests 100000;
 
+    # The README's cache-host configuration ("Fleets: cache hosts"), with loopback test origins
+    # as the only ones it may fetch from.
+    map \$arg_cacheHostOrigin \$do_origin {
+        default "";
+        "~^127\.0\.0\.1:[0-9]+\$" \$arg_cacheHostOrigin;
+    }
     server {
         listen 127.0.0.1:$cache;
         $probe
         location / {
-            # loopback test origins only: this fixture is not an open proxy
-            if (\$arg_cacheHostOrigin !~ "^127\.0\.0\.1:[0-9]+\$") {
+            if (\$do_origin = "") {
                 return 403;
             }
-            proxy_pass http://\$arg_cacheHostOrigin;
+            proxy_pass http://\$do_origin;
+            proxy_set_header Host \$do_origin;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_cache fixture_cache;
-            proxy_cache_key \$arg_cacheHostOrigin\$uri;
-            proxy_cache_valid 200 1h;
+            proxy_cache_key \$do_origin\$uri\$is_args\$args;
+            proxy_cache_valid 200 30d;
             proxy_cache_lock on;
-            proxy_cache_lock_timeout 300s;
-            proxy_cache_lock_age 300s;
+            proxy_cache_lock_timeout 1h;
+            proxy_cache_lock_age 1h;
+            proxy_cache_use_stale error timeout updating;
         }
     }
     server {
