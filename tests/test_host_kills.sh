@@ -36,6 +36,13 @@ finish()
 {
     [ -n "$id" ] && "$RUN" "$EXE" --quiet cancel "$id" >/dev/null 2>&1
     "$RUN" "$HOST" -Stop >/dev/null 2>&1 || true
+    # Wine's rpcss keeps a hard-killed server's class registration until rpcss restarts, so a
+    # later CLSCTX_LOCAL_SERVER activation would get RPC_S_SERVER_UNAVAILABLE (README, "two
+    # doors"): end this prefix's rpcss; COM starts it again when it is next needed.
+    local p
+    for p in $(pgrep -f 'rpcss\.exe' 2>/dev/null); do
+        { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX" && kill "$p"
+    done
 }
 trap finish EXIT
 
