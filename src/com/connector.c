@@ -50,11 +50,19 @@ static ULONG WINAPI connector_Release(IClassFactory *iface)
     return refs;
 }
 
+static BOOL host_gone(HRESULT hr)
+{
+    return hr == RPC_E_DISCONNECTED || hr == CO_E_OBJNOTCONNECTED || hr == RPC_E_SERVER_DIED ||
+           hr == RPC_E_SERVER_DIED_DNE || hr == HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE) ||
+           hr == HRESULT_FROM_WIN32(RPC_S_CALL_FAILED);
+}
+
 static HRESULT WINAPI connector_CreateInstance(IClassFactory *iface, IUnknown *outer, REFIID riid,
                                                void **out)
 {
     bitsdo_connector *connector = impl_from_IClassFactory(iface);
     IClassFactory *host;
+    int attempt;
     HRESULT hr;
 
     if (!out)
@@ -64,11 +72,16 @@ static HRESULT WINAPI connector_CreateInstance(IClassFactory *iface, IUnknown *o
         return CLASS_E_NOAGGREGATION;
     if (!riid)
         return E_INVALIDARG;
-    if (FAILED(hr = bitsdo_host_class_object(&connector->clsid, &host)))
-        return hr;
-    hr = IClassFactory_CreateInstance(host, NULL, riid, out);
-    IClassFactory_Release(host);
-    return hr;
+    for (attempt = 0;; attempt++) {
+        if (FAILED(hr = bitsdo_host_class_object(&connector->clsid, &host)))
+            return hr;
+        hr = IClassFactory_CreateInstance(host, NULL, riid, out);
+        IClassFactory_Release(host);
+        /* The host left between publishing its class object and this call
+         * (an idle exit): the next look starts a new one. */
+        if (attempt || !host_gone(hr))
+            return hr;
+    }
 }
 
 /* Keeps this DLL loaded. It cannot keep the host up: Wine's proxies answer

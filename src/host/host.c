@@ -32,6 +32,9 @@
 #define HEARTBEAT_MS 250
 #define DEFAULT_IDLE_MS 30000
 #define STOP_WAIT_MS 30000
+/* Between closing the door of an idle host and leaving: longer than a
+ * connector takes from reading READY to holding an object (connect.c). */
+#define EXIT_GRACE_MS 500
 
 static volatile LONG host_mode;
 /* The progress mapping (docs/hosting.md, section 5): created once per host
@@ -206,6 +209,13 @@ static void register_system_classes(IClassFactory **factories, DWORD *cookies)
                 cookies[i] = 0;
 }
 
+static void set_state(bitsdo_host_info *info, uint32_t state)
+{
+    info_write_begin(info);
+    info->state = state;
+    info_write_end(info);
+}
+
 DWORD bitsdo_host_run(const WCHAR *command_line)
 {
     WCHAR name[256];
@@ -297,10 +307,19 @@ DWORD bitsdo_host_run(const WCHAR *command_line)
         if (progress_map)
             bitsdo_progmap_beat(progress_map, tick);
         if (bitsdo_module_count() <= BITSDO_HOST_CLASSES && bitsdo_job_active_count() == 0) {
-            if (!idle_since)
+            if (!idle_since) {
                 idle_since = tick;
-            else if (tick - idle_since >= idle_ms)
-                break;
+            } else if (tick - idle_since >= idle_ms) {
+                /* Close the door, then look again: a client that read READY
+                 * just before may be creating an object through it now. */
+                set_state(info, BITSDO_HOST_EXITING);
+                if (WaitForSingleObject(stop, EXIT_GRACE_MS) == WAIT_OBJECT_0 ||
+                    (bitsdo_module_count() <= BITSDO_HOST_CLASSES && bitsdo_job_active_count() == 0))
+                    break;
+                set_state(info, BITSDO_HOST_READY);
+                SetEvent(ready);
+                idle_since = 0;
+            }
         } else {
             idle_since = 0;
         }
