@@ -641,7 +641,7 @@ static HRESULT WINAPI dodownload_Start(IDODownload *iface, const DO_DOWNLOAD_RAN
     if (ranges && ranges->RangeCount) {
         count = ranges->RangeCount;
         if (count > BITSDO_MAX_RANGES_PER_FILE)
-            return BITSDO_DO_E_INVALID_RANGE;
+            return BITSDO_DO_E_INVALID_RANGE; /* DO has no ranges policy: the core's bound */
         if (!(wanted = malloc(count * sizeof(*wanted))))
             return E_OUTOFMEMORY;
         for (i = 0; i < count; i++) {

@@ -10,6 +10,7 @@
 #include "job_http.h"
 #include "jobref.h"
 #include "names.h"
+#include "policy.h"
 #include "transport_http.h"
 #include "wstr.h"
 
@@ -149,6 +150,7 @@ static HRESULT get_u32(bitsdo_job *job, const uint32_t *field, ULONG *out)
 static HRESULT WINAPI job_AddFileSet(IBackgroundCopyJob5 *iface, ULONG count, BG_FILE_INFO *files)
 {
     bitsdo_job *job = job_of(iface);
+    bitsdo_bits_limits limits;
     ULONG i;
     HRESULT hr;
 
@@ -160,8 +162,9 @@ static HRESULT WINAPI job_AddFileSet(IBackgroundCopyJob5 *iface, ULONG count, BG
     for (i = 0; i < count; i++)
         if (FAILED(hr = bitsdo_job_check_names(files[i].RemoteName, files[i].LocalName)))
             return hr;
+    bitsdo_policy_bits_limits(&limits);
     AcquireSRWLockShared(&job->lock);
-    hr = job->rec.file_count + count > BITSDO_MAX_FILES_PER_JOB ? BITSDO_BG_E_TOO_MANY_FILES_IN_JOB : S_OK;
+    hr = job->rec.file_count + count > limits.files_per_job ? BITSDO_BG_E_TOO_MANY_FILES_IN_JOB : S_OK;
     ReleaseSRWLockShared(&job->lock);
     if (FAILED(hr))
         return hr;
@@ -664,6 +667,7 @@ static HRESULT WINAPI job_ReplaceRemotePrefix(IBackgroundCopyJob5 *iface, LPCWST
 HRESULT bitsdo_job_add_file_ranges(bitsdo_job *job, LPCWSTR remote, LPCWSTR local, DWORD count,
                                    const BG_FILE_RANGE *ranges)
 {
+    bitsdo_bits_limits limits;
     bitsdo_range *copy;
     DWORD type, i;
     HRESULT hr;
@@ -675,7 +679,8 @@ HRESULT bitsdo_job_add_file_ranges(bitsdo_job *job, LPCWSTR remote, LPCWSTR loca
     ReleaseSRWLockShared(&job->lock);
     if (type != BG_JOB_TYPE_DOWNLOAD)
         return E_NOTIMPL; /* ranges are for download jobs only */
-    if (count > BITSDO_MAX_RANGES_PER_FILE)
+    bitsdo_policy_bits_limits(&limits);
+    if (count > limits.ranges_per_file)
         return BITSDO_BG_E_TOO_MANY_RANGES_IN_FILE;
     if (!(copy = malloc(count * sizeof(*copy))))
         return E_OUTOFMEMORY;

@@ -14,6 +14,7 @@
  * implemented in BITS 1.0, and are not here either (E_NOTIMPL): cancel or
  * switch the group instead. */
 #include "legacy.h"
+#include "policy.h"
 
 #include <stdlib.h>
 
@@ -118,7 +119,7 @@ static void keep_hint(bitsdo_qm_group *g, uint32_t index, DWORD hint)
 
     AcquireSRWLockExclusive(&g->lock);
     if (index >= g->hint_count) {
-        cap = index + 1 > BITSDO_MAX_FILES_PER_JOB ? index + 1 : BITSDO_MAX_FILES_PER_JOB;
+        cap = index + 1 > BITSDO_DEFAULT_FILES_PER_JOB ? index + 1 : BITSDO_DEFAULT_FILES_PER_JOB;
         if ((grown = realloc(g->size_hints, cap * sizeof(*grown)))) {
             memset(grown + g->hint_count, 0, (cap - g->hint_count) * sizeof(*grown));
             g->size_hints = grown;
@@ -134,6 +135,7 @@ static HRESULT WINAPI job1_AddFiles(IBackgroundCopyJob1 *iface, ULONG count, FIL
 {
     bitsdo_job *job = job_of(iface);
     bitsdo_qm_group *g = bitsdo_qm_group_of(job);
+    bitsdo_bits_limits limits;
     uint32_t have, index;
     ULONG i;
     HRESULT hr = S_OK;
@@ -147,7 +149,8 @@ static HRESULT WINAPI job1_AddFiles(IBackgroundCopyJob1 *iface, ULONG count, FIL
     AcquireSRWLockShared(&job->lock);
     have = job->rec.file_count;
     ReleaseSRWLockShared(&job->lock);
-    if (count > BITSDO_MAX_FILES_PER_JOB - have)
+    bitsdo_policy_bits_limits(&limits);
+    if (have > limits.files_per_job || count > limits.files_per_job - have)
         return BITSDO_BG_E_TOO_MANY_FILES_IN_JOB;
 
     /* Excludes the group completing itself between two of our files. */

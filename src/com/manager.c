@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "errors.h"
+#include "policy.h"
 
 typedef struct bitsdo_manager {
     IBackgroundCopyManager IBackgroundCopyManager_iface;
@@ -46,6 +47,52 @@ static ULONG WINAPI manager_Release(IBackgroundCopyManager *iface)
     return refs;
 }
 
+/* ctx: the owner's SID, or NULL for every user's jobs. */
+static BOOL is_bits_job(bitsdo_job *job, void *ctx)
+{
+    return job->events == &bitsdo_bits_events && bitsdo_job_owned_by(job, ctx);
+}
+
+/* How many BITS jobs of `sid` (NULL: of every user) this host holds. */
+static HRESULT count_jobs(WCHAR *sid, ULONG *count)
+{
+    bitsdo_job **jobs;
+    HRESULT hr = bitsdo_job_list(&jobs, count, is_bits_job, sid);
+
+    if (SUCCEEDED(hr))
+        bitsdo_job_list_free(jobs, *count);
+    return hr;
+}
+
+/* The MaxJobsPerMachine and MaxJobsPerUser policies (policy.h). Two
+ * CreateJob calls at once may both pass at the limit: one job over it. */
+static HRESULT check_job_limits(void)
+{
+    bitsdo_bits_limits limits;
+    WCHAR *sid;
+    ULONG count;
+    HRESULT hr;
+
+    bitsdo_policy_bits_limits(&limits);
+    if (limits.jobs_per_machine) {
+        if (FAILED(hr = count_jobs(NULL, &count)))
+            return hr;
+        if (count >= limits.jobs_per_machine)
+            return BITSDO_BG_E_TOO_MANY_JOBS_PER_MACHINE;
+    }
+    if (limits.jobs_per_user) {
+        if (!(sid = bitsdo_current_user_sid()))
+            return HRESULT_FROM_WIN32(ERROR_NO_TOKEN);
+        hr = count_jobs(sid, &count);
+        free(sid);
+        if (FAILED(hr))
+            return hr;
+        if (count >= limits.jobs_per_user)
+            return BITSDO_BG_E_TOO_MANY_JOBS_PER_USER;
+    }
+    return S_OK;
+}
+
 static HRESULT WINAPI manager_CreateJob(IBackgroundCopyManager *iface, LPCWSTR name, BG_JOB_TYPE type,
                                         GUID *id, IBackgroundCopyJob **out)
 {
@@ -64,6 +111,8 @@ static HRESULT WINAPI manager_CreateJob(IBackgroundCopyManager *iface, LPCWSTR n
         return E_NOTIMPL; /* uploads are not implemented */
     if (type != BG_JOB_TYPE_DOWNLOAD)
         return E_INVALIDARG;
+    if (FAILED(hr = check_job_limits()))
+        return hr;
     if (FAILED(hr = bitsdo_job_create(NULL, name, type, &bitsdo_bits_events, NULL, &job)))
         return hr;
     memcpy(id, job->rec.id, sizeof(*id));
@@ -90,12 +139,6 @@ static HRESULT WINAPI manager_GetJob(IBackgroundCopyManager *iface, REFGUID id, 
     hr = bitsdo_job_object_create(job, &IID_IBackgroundCopyJob, (void **)out);
     bitsdo_job_release(job);
     return hr;
-}
-
-/* ctx: the owner's SID, or NULL for every user's jobs. */
-static BOOL is_bits_job(bitsdo_job *job, void *ctx)
-{
-    return job->events == &bitsdo_bits_events && bitsdo_job_owned_by(job, ctx);
 }
 
 static HRESULT WINAPI manager_EnumJobs(IBackgroundCopyManager *iface, DWORD flags,

@@ -10,8 +10,13 @@
 #include "state.h"
 #include "types.h"
 
-#define BITSDO_MAX_FILES_PER_JOB 200
-#define BITSDO_MAX_RANGES_PER_FILE 4096
+/* What the core accepts at most, in a job and in a record read back. The
+ * limits a job gets are lower: Windows' BITS policies MaxFilesPerJob and
+ * MaxRangesPerFile (src/transfer/policy.h), whose defaults are these. */
+#define BITSDO_MAX_FILES_PER_JOB 10000
+#define BITSDO_MAX_RANGES_PER_FILE 65536
+#define BITSDO_DEFAULT_FILES_PER_JOB 200
+#define BITSDO_DEFAULT_RANGES_PER_FILE 4096
 
 typedef struct bitsdo_range {
     uint64_t offset;

@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "fetch.h"
 #include "names.h"
+#include "policy.h"
 #include "prof.h"
 #include "progmap.h"
 #include "sched.h"
@@ -934,6 +935,7 @@ HRESULT bitsdo_ranges_check(const bitsdo_range *ranges, uint32_t count)
 HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *local,
                             const bitsdo_range *ranges, uint32_t range_count)
 {
+    bitsdo_bits_limits limits;
     bitsdo_state before;
     HRESULT hr;
 
@@ -941,10 +943,15 @@ HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *l
         return hr;
     if (range_count && FAILED(hr = bitsdo_ranges_check(ranges, range_count)))
         return hr;
+    bitsdo_policy_bits_limits(&limits);
 
     AcquireSRWLockExclusive(&job->op_lock);
     AcquireSRWLockExclusive(&job->lock);
     before = job->rec.state;
+    if (job->rec.file_count >= limits.files_per_job) {
+        hr = BITSDO_BG_E_TOO_MANY_FILES_IN_JOB; /* MaxFilesPerJob */
+        goto done;
+    }
     if (FAILED(hr = apply(job, BITSDO_OP_ADD_FILE)))
         goto done;
     hr = bitsdo_job_rec_add_file(&job->rec, (const bitsdo_wchar *)remote,

@@ -1,6 +1,8 @@
 /* Policy values from the registry, with per-process overrides (policy.h). */
 #include "policy.h"
 
+#include "jobrec.h"
+
 #include <stdlib.h>
 #include <wchar.h>
 
@@ -70,6 +72,23 @@ WCHAR *bitsdo_policy_string(const WCHAR *key, const WCHAR *name)
         return NULL;
     }
     return text;
+}
+
+static DWORD limit(const WCHAR *name, DWORD fallback, DWORD ceiling)
+{
+    DWORD value;
+
+    if (!bitsdo_policy_dword(BITSDO_POLICY_BITS_KEY, name, &value) || !value)
+        return fallback;
+    return value < ceiling ? value : ceiling;
+}
+
+void bitsdo_policy_bits_limits(bitsdo_bits_limits *out)
+{
+    out->jobs_per_user = limit(L"MaxJobsPerUser", 0, MAXDWORD);
+    out->jobs_per_machine = limit(L"MaxJobsPerMachine", 0, MAXDWORD);
+    out->files_per_job = limit(L"MaxFilesPerJob", BITSDO_DEFAULT_FILES_PER_JOB, BITSDO_MAX_FILES_PER_JOB);
+    out->ranges_per_file = limit(L"MaxRangesPerFile", BITSDO_DEFAULT_RANGES_PER_FILE, BITSDO_MAX_RANGES_PER_FILE);
 }
 
 void bitsdo_policy_cache(BOOL foreground, bitsdo_cache_policy *out)

@@ -24,6 +24,25 @@ BOOL bitsdo_policy_dword(const WCHAR *key, const WCHAR *name, DWORD *out);
 /* The configured REG_SZ value (malloc'ed), or NULL. */
 WCHAR *bitsdo_policy_string(const WCHAR *key, const WCHAR *name);
 
+/* BITS's policy key, under HKEY_LOCAL_MACHINE. */
+#define BITSDO_POLICY_BITS_KEY L"SOFTWARE\\Policies\\Microsoft\\Windows\\BITS"
+
+/* The BITS job limits (REG_DWORD values MaxJobsPerUser, MaxJobsPerMachine,
+ * MaxFilesPerJob, MaxRangesPerFile). Not configured, or 0: no job-count
+ * limit (as before these policies were read), 200 files per job and 4,096
+ * ranges per file; configured values are capped at what the core accepts
+ * (BITSDO_MAX_FILES_PER_JOB, BITSDO_MAX_RANGES_PER_FILE). "Machine" is what
+ * one host (or one process, for the private classes) holds: other users'
+ * jobs live in their own hosts. */
+typedef struct bitsdo_bits_limits {
+    DWORD jobs_per_user;    /* 0: no limit */
+    DWORD jobs_per_machine; /* 0: no limit */
+    DWORD files_per_job;
+    DWORD ranges_per_file;
+} bitsdo_bits_limits;
+
+void bitsdo_policy_bits_limits(bitsdo_bits_limits *out);
+
 /* What the cache-host policies say for one download. */
 typedef struct bitsdo_cache_policy {
     WCHAR *hosts;          /* DOCacheHost (see cachehost.h), NULL: no cache host */
