@@ -31,14 +31,6 @@ static const WCHAR *const policy_names[] = {
 
 /* --- policy -------------------------------------------------------------- */
 
-static void set_override(const WCHAR *name, const WCHAR *value)
-{
-    WCHAR var[128];
-
-    swprintf(var, ARRAYSIZE(var), L"BITSDO_POLICY_%ls", name);
-    SetEnvironmentVariableW(var, value);
-}
-
 static void cache_hosts(const char *fmt, ...)
 {
     char text[256];
@@ -49,17 +41,12 @@ static void cache_hosts(const char *fmt, ...)
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     MultiByteToWideChar(CP_ACP, 0, text, -1, w, ARRAYSIZE(w));
-    set_override(L"DOCacheHost", w);
+    tu_policy_set(L"DOCacheHost", w);
 }
 
 static void clear_policies(void)
 {
-    size_t i;
-
-    for (i = 0; i < ARRAYSIZE(policy_names); i++) {
-        set_override(policy_names[i], NULL);
-        RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, POLICY_KEY, policy_names[i]);
-    }
+    tu_policy_clear(POLICY_KEY, policy_names, ARRAYSIZE(policy_names));
 }
 
 /* --- logs ---------------------------------------------------------------- */
@@ -278,7 +265,7 @@ static void test_ten_jobs_one_origin_fetch(void **state)
         if (pass == 0)
             cache_hosts("127.0.0.1:%u", cache_port);
         else
-            set_override(L"DOCacheHost", NULL);
+            tu_policy_set(L"DOCacheHost", NULL);
         for (i = 0; i < JOBS; i++) {
             swprintf(name, ARRAYSIZE(name), L"ten-%d.out", i);
             tu_path(local[i], MAX_PATH, name);
@@ -417,8 +404,8 @@ static void test_fallback_delay(void **state)
 
     (void)state;
     cache_hosts("127.0.0.1:%u", e502_port);
-    set_override(L"DODelayCacheServerFallbackBackground", L"2");
-    set_override(L"DODelayCacheServerFallbackForeground", L"0");
+    tu_policy_set(L"DODelayCacheServerFallbackBackground", L"2");
+    tu_policy_set(L"DODelayCacheServerFallbackForeground", L"0");
 
     serve(&s, "cachehost-delay-", SMALL_SIZE, 27);
     assert_int_equal(fetch(&s, BG_JOB_PRIORITY_NORMAL, L"delay.out"), 0);
@@ -433,7 +420,7 @@ static void test_fallback_delay(void **state)
     DeleteFileW(s.src);
 
     serve(&s, "cachehost-fg-", SMALL_SIZE, 28);
-    set_override(L"DODelayCacheServerFallbackBackground", L"600");
+    tu_policy_set(L"DODelayCacheServerFallbackBackground", L"600");
     assert_int_equal(fetch(&s, BG_JOB_PRIORITY_FOREGROUND, L"fg.out"), 0);
     assert_int_equal(look(cache_log, s.name).requests, 1);
     DeleteFileW(s.src);
@@ -602,7 +589,7 @@ static void test_policy_registry(void **state)
         DeleteFileW(s.src);
     }
     /* A per-process override wins over the key (empty: no cache host). */
-    SetEnvironmentVariableW(L"BITSDO_POLICY_DOCacheHost", L"");
+    tu_policy_set(L"DOCacheHost", L"");
     RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, POLICY_KEY, L"DODownloadMode");
     serve(&s, "cachehost-policy-off-", SMALL_SIZE, 40);
     assert_int_equal(fetch(&s, BG_JOB_PRIORITY_NORMAL, L"policy.out"), 0);

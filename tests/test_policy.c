@@ -17,22 +17,9 @@ static IBackgroundCopyManager *mgr;
 static const WCHAR *const names[] = {L"MaxJobsPerUser", L"MaxJobsPerMachine", L"MaxFilesPerJob",
                                      L"MaxRangesPerFile"};
 
-static void set_override(const WCHAR *name, const WCHAR *value)
-{
-    WCHAR var[64];
-
-    swprintf(var, ARRAYSIZE(var), L"BITSDO_POLICY_%ls", name);
-    SetEnvironmentVariableW(var, value);
-}
-
 static void clear_policies(void)
 {
-    size_t i;
-
-    for (i = 0; i < ARRAYSIZE(names); i++) {
-        set_override(names[i], NULL);
-        RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, BITS_KEY, names[i]);
-    }
+    tu_policy_clear(BITS_KEY, names, ARRAYSIZE(names));
 }
 
 static int setup(void **state)
@@ -78,7 +65,7 @@ static void test_files_per_job(void **state)
     int i;
 
     (void)state;
-    set_override(L"MaxFilesPerJob", L"3");
+    tu_policy_set(L"MaxFilesPerJob", L"3");
     job = tu_create_job(mgr, L"three files", NULL);
     for (i = 0; i < 2; i++)
         assert_hr(S_OK, add_file(job, i));
@@ -97,7 +84,7 @@ static void test_files_per_job(void **state)
     IBackgroundCopyJob_Release(job);
 
     /* Raised: 250 files where the default stops at 200. */
-    set_override(L"MaxFilesPerJob", L"250");
+    tu_policy_set(L"MaxFilesPerJob", L"250");
     job = tu_create_job(mgr, L"250 files", NULL);
     for (i = 0; i < 250; i++)
         assert_hr(S_OK, add_file(job, i));
@@ -107,7 +94,7 @@ static void test_files_per_job(void **state)
     IBackgroundCopyJob_Release(job);
 
     /* Not configured: the default. */
-    set_override(L"MaxFilesPerJob", NULL);
+    tu_policy_set(L"MaxFilesPerJob", NULL);
     job = tu_create_job(mgr, L"default", NULL);
     for (i = 0; i < 200; i++)
         assert_hr(S_OK, add_file(job, i));
@@ -124,7 +111,7 @@ static void test_ranges_per_file(void **state)
     WCHAR local[MAX_PATH];
 
     (void)state;
-    set_override(L"MaxRangesPerFile", L"2");
+    tu_policy_set(L"MaxRangesPerFile", L"2");
     job = tu_create_job(mgr, L"ranges", NULL);
     job3 = tu_qi(job, &IID_IBackgroundCopyJob3);
     tu_path(local, ARRAYSIZE(local), L"r.out");
@@ -142,7 +129,7 @@ static void test_jobs_per_user_and_machine(void **state)
     GUID id;
 
     (void)state;
-    set_override(L"MaxJobsPerUser", L"2");
+    tu_policy_set(L"MaxJobsPerUser", L"2");
     a = tu_create_job(mgr, L"a", NULL);
     b = tu_create_job(mgr, L"b", NULL);
     assert_hr(BG_E_TOO_MANY_JOBS_PER_USER, IBackgroundCopyManager_CreateJob(mgr, L"c", BG_JOB_TYPE_DOWNLOAD, &id, &c));
@@ -151,11 +138,11 @@ static void test_jobs_per_user_and_machine(void **state)
     IBackgroundCopyJob_Release(b);
     b = tu_create_job(mgr, L"b again", NULL); /* a place is free once one is cancelled */
 
-    set_override(L"MaxJobsPerUser", NULL);
-    set_override(L"MaxJobsPerMachine", L"2");
+    tu_policy_set(L"MaxJobsPerUser", NULL);
+    tu_policy_set(L"MaxJobsPerMachine", L"2");
     assert_hr(BG_E_TOO_MANY_JOBS_PER_MACHINE,
               IBackgroundCopyManager_CreateJob(mgr, L"c", BG_JOB_TYPE_DOWNLOAD, &id, &c));
-    set_override(L"MaxJobsPerMachine", L"0"); /* 0: no limit */
+    tu_policy_set(L"MaxJobsPerMachine", L"0"); /* 0: no limit */
     c = tu_create_job(mgr, L"c", NULL);
     assert_hr(S_OK, IBackgroundCopyJob_Cancel(a));
     assert_hr(S_OK, IBackgroundCopyJob_Cancel(b));
@@ -178,9 +165,9 @@ static void test_registry_key(void **state)
     assert_hr(S_OK, add_file(job, 0));
     assert_hr(S_OK, add_file(job, 1));
     assert_hr(BG_E_TOO_MANY_FILES_IN_JOB, add_file(job, 2));
-    set_override(L"MaxFilesPerJob", L"");
+    tu_policy_set(L"MaxFilesPerJob", L"");
     assert_hr(S_OK, add_file(job, 2));
-    set_override(L"MaxFilesPerJob", L"3");
+    tu_policy_set(L"MaxFilesPerJob", L"3");
     assert_hr(BG_E_TOO_MANY_FILES_IN_JOB, add_file(job, 3));
     assert_hr(S_OK, IBackgroundCopyJob_Cancel(job));
     IBackgroundCopyJob_Release(job);

@@ -123,6 +123,24 @@ HRESULT tu_do_set_bool(IDODownload *d, DODownloadProperty id, BOOL b)
     return IDODownload_SetProperty(d, id, &v);
 }
 
+void tu_policy_set(const WCHAR *name, const WCHAR *value)
+{
+    WCHAR var[128];
+
+    swprintf(var, ARRAYSIZE(var), L"BITSDO_POLICY_%ls", name);
+    SetEnvironmentVariableW(var, value);
+}
+
+void tu_policy_clear(const WCHAR *key, const WCHAR *const *names, size_t count)
+{
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        tu_policy_set(names[i], NULL);
+        RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, key, names[i]);
+    }
+}
+
 int tu_cancel_all_jobs(void **state)
 {
     IBackgroundCopyManager *mgr = NULL;

@@ -68,6 +68,13 @@ HRESULT tu_do_set_bstr(IDODownload *d, DODownloadProperty id, const WCHAR *s);
 HRESULT tu_do_set_ui4(IDODownload *d, DODownloadProperty id, ULONG n);
 HRESULT tu_do_set_bool(IDODownload *d, DODownloadProperty id, BOOL b);
 
+/* Windows policy values (src/transfer/policy.h): sets the per-process
+ * override BITSDO_POLICY_<name> (NULL removes it; "" means "not
+ * configured"); tu_policy_clear removes the overrides of `names` and the
+ * values themselves under HKLM\key. */
+void tu_policy_set(const WCHAR *name, const WCHAR *value);
+void tu_policy_clear(const WCHAR *key, const WCHAR *const *names, size_t count);
+
 /* --- files and folders ---------------------------------------------------- */
 
 /* The test program's own data folder, as a Windows path without a trailing
