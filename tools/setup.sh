@@ -33,6 +33,7 @@ PACKAGES=(
     gcc-mingw-w64-i686 binutils-mingw-w64-i686
     wine wine64 libwine-dev
     nginx-light openssl python3 curl dpkg-dev xz-utils
+    clang libclang-rt-14-dev
 )
 # Wanted but not required: the 32-bit native build of the core's tests
 # (preset ci-native32) needs them; tools/test.sh skips it without them.
@@ -44,7 +45,7 @@ CAN_RUN_32=0
 COMMANDS=(
     cmake make gcc x86_64-w64-mingw32-gcc x86_64-w64-mingw32-objdump x86_64-w64-mingw32-widl
     i686-w64-mingw32-gcc i686-w64-mingw32-objdump i686-w64-mingw32-widl
-    wine wineserver winepath openssl python3 curl dpkg-source xz
+    wine wineserver winepath openssl python3 curl dpkg-source xz clang
 )
 
 say() { printf 'setup: %s\n' "$*"; }

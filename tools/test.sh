@@ -18,12 +18,14 @@
 #   BITSDO_TEST_BUILDS="native native32 mingw mingw32"   which builds to run (default: all)
 #   BITSDO_SKIP_SETUP=1                 do not run tools/setup.sh first
 #   BITSDO_REQUIRE_32BIT=1              a skipped 32-bit part is a failure
+#   BITSDO_FUZZ_SECONDS=30              then runs each libFuzzer target (tools/fuzz.sh) this long;
+#                                       0 skips it (so do CTEST ARGS)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-case ${1:-} in -h | --help) sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
+case ${1:-} in -h | --help) sed -n '2,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
 
 say() { printf '\n=== test: %s\n' "$*"; }
 
@@ -153,6 +155,19 @@ for b in "${builds[@]}"; do
         skip_part "$b" "$preset" "its Wine tests: this kernel cannot run 32-bit programs (built, host checks above)"
     fi
 done
+
+# The libFuzzer targets of the portable core, briefly (tools/fuzz.sh runs them longer).
+fuzz_seconds=${BITSDO_FUZZ_SECONDS:-30}
+if [ "$fuzz_seconds" != 0 ] && [ $# -eq 0 ]; then
+    say "fuzz: tools/fuzz.sh $fuzz_seconds"
+    start=$SECONDS
+    if tools/fuzz.sh "$fuzz_seconds"; then
+        results+=("fuzz: every target ${fuzz_seconds} s without a finding ($((SECONDS - start)) s)")
+    else
+        results+=("fuzz: FINDING or failure, see above and build/fuzz/findings")
+        status=1
+    fi
+fi
 
 if [ $((total_passed + total_failed)) -eq 0 ] && [ $status -eq 0 ]; then
     results+=("no test matched")
