@@ -422,6 +422,42 @@ static void test_norange_always_short(void **state)
     end_case(&c);
 }
 
+/* The disk fails under the job (the writer's test seam,
+ * BITSDO_TEST_WRITE_FAIL): full is a transient error, any other write
+ * failure an error; both with context LOCAL_FILE, the bytes before the
+ * failure kept, nothing at the final name, and Resume goes on from those
+ * bytes once the disk is back. */
+static void disk_fails(DWORD error, BG_JOB_STATE state)
+{
+    WCHAR seam[48];
+    fault_case c;
+    char range[64];
+
+    swprintf(seam, ARRAYSIZE(seam), L"%u:%lu", CUT, (unsigned long)error);
+    SetEnvironmentVariableW(L"BITSDO_TEST_WRITE_FAIL", seam);
+    start_case(&c, FALSE, "");
+    ht_expect_error(c.job, state, HRESULT_FROM_WIN32(error), BG_ERROR_CONTEXT_LOCAL_FILE);
+    SetEnvironmentVariableW(L"BITSDO_TEST_WRITE_FAIL", NULL);
+    assert_int_equal(tu_progress(c.job).BytesTransferred, CUT);
+    assert_false(tu_exists(c.local));
+    assert_int_equal(ht_retry(c.job), BG_JOB_STATE_TRANSFERRED);
+    ht_complete_equal(c.job, c.local, src);
+    expect_ranges(c.token, 2, "", range_from(range, CUT));
+    end_case(&c);
+}
+
+static void test_disk_full(void **state)
+{
+    (void)state;
+    disk_fails(ERROR_DISK_FULL, BG_JOB_STATE_TRANSIENT_ERROR);
+}
+
+static void test_disk_write_fault(void **state)
+{
+    (void)state;
+    disk_fails(ERROR_WRITE_FAULT, BG_JOB_STATE_ERROR);
+}
+
 /* A 206 for another range than asked: not a byte of it is written. */
 static void test_badrange(void **state)
 {
@@ -702,6 +738,8 @@ int main(void)
         cmocka_unit_test(test_no_length_close),
         cmocka_unit_test(test_norange),
         cmocka_unit_test(test_norange_always_short),
+        cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_disk_write_fault),
         cmocka_unit_test(test_badrange),
         cmocka_unit_test(test_change_etag),
         cmocka_unit_test(test_change_last_modified),

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <wchar.h>
 #include <string.h>
 
 #include "DeliveryOptimization.h"
@@ -83,6 +84,21 @@ HRESULT bitsdo_fetch_write(bitsdo_fetch *f, UINT64 offset, const void *data, DWO
     int added;
     BITSDO_PROF_START(t_step);
 
+    if (f->fail_error && offset + len > f->fail_at) {
+        /* The test seam: what lies before fail_at is written, then the error. */
+        DWORD keep = offset < f->fail_at ? (DWORD)(f->fail_at - offset) : 0, err = f->fail_error;
+        HRESULT hr = S_OK;
+
+        f->fail_error = 0;
+        if (keep)
+            hr = bitsdo_fetch_write(f, offset, data, keep);
+        f->fail_error = err;
+        if (FAILED(hr))
+            return hr;
+        f->error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
+        f->transient = err == ERROR_DISK_FULL || err == ERROR_HANDLE_DISK_FULL;
+        return HRESULT_FROM_WIN32(err);
+    }
     if (bitsdo_fetch_stopped(f) || FAILED(bitsdo_sched_yield(&f->slot)))
         return E_ABORT;
     BITSDO_PROF_STOP(BITSDO_PROF_YIELD, t_step);
@@ -329,6 +345,18 @@ static const bitsdo_transport *find_transport(bitsdo_remote_kind kind)
     return NULL;
 }
 
+/* BITSDO_TEST_WRITE_FAIL="OFFSET:WIN32ERROR" (fetch.h, the test seam). */
+static void write_fail_seam(bitsdo_fetch *f)
+{
+    WCHAR text[48], *colon;
+    DWORD n = GetEnvironmentVariableW(L"BITSDO_TEST_WRITE_FAIL", text, ARRAYSIZE(text));
+
+    if (!n || n >= ARRAYSIZE(text) || !(colon = wcschr(text, ':')))
+        return;
+    f->fail_at = _wcstoui64(text, NULL, 10);
+    f->fail_error = wcstoul(colon + 1, NULL, 10);
+}
+
 HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
                           DWORD *error_context, BOOL *transient)
 {
@@ -353,6 +381,7 @@ HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
     no_memory = !remote || (file->range_count && !f.ranges);
     ReleaseSRWLockShared(&job->lock);
     f.remote_size = BITSDO_SIZE_UNKNOWN;
+    write_fail_seam(&f);
     f.slot.gen = &job->run_gen;
     f.slot.my_gen = gen;
     *transient = FALSE;

@@ -39,6 +39,12 @@ typedef struct bitsdo_fetch {
     uint32_t range_count;
     BOOL in_place;              /* job->ranges_in_place */
     UINT64 remote_size;         /* BITSDO_SIZE_UNKNOWN until the transport saw it */
+    /* Test seam (BITSDO_TEST_WRITE_FAIL="OFFSET:WIN32ERROR", read when the
+     * file's fetch starts): a write that would reach temp-file offset
+     * fail_at fails with fail_error instead, as a full or failing disk
+     * would. fail_error 0: no seam. */
+    UINT64 fail_at;
+    DWORD fail_error;
 } bitsdo_fetch;
 
 typedef struct bitsdo_transport {
