@@ -455,6 +455,48 @@ static void test_three_files_in_order(void **state)
     IBackgroundCopyJob_Release(job);
 }
 
+/* Complete while the second file's destination is held open without
+ * sharing by another program: Complete fails with the rename's error and
+ * the job stays TRANSFERRED (the first file is in place, complete); once
+ * the destination is free, Complete again puts the rest in place. */
+static void test_complete_destination_locked(void **state)
+{
+    IBackgroundCopyJob *job = tu_create_job(mgr, L"locked destination", NULL);
+    WCHAR src[2][MAX_PATH], local[2][MAX_PATH];
+    HANDLE lock;
+    HRESULT hr;
+    int i;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        tu_path(src[i], MAX_PATH, L"locked%d.src", i);
+        tu_path(local[i], MAX_PATH, L"locked%d.bin", i);
+        tu_make_file(src[i], 100000 + i, 400 + i);
+        DeleteFileW(local[i]);
+        assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, src[i], local[i]));
+    }
+    assert_hr(S_OK, IBackgroundCopyJob_Resume(job));
+    assert_true(wait_for_state(job, BG_JOB_STATE_TRANSFERRED, TRANSFER_WAIT_MS));
+    tu_make_file(local[1], 10, 1); /* what the other program has open */
+    lock = CreateFileW(local[1], GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+    assert_true(lock != INVALID_HANDLE_VALUE);
+    hr = IBackgroundCopyJob_Complete(job);
+    print_message("Complete with the destination open: 0x%08lx\n", (unsigned long)hr);
+    assert_true(FAILED(hr));
+    assert_int_equal(tu_state(job), BG_JOB_STATE_TRANSFERRED);
+    assert_true(tu_files_equal(src[0], local[0]));
+    assert_int_equal(tu_file_size(local[1]), 10); /* untouched */
+    CloseHandle(lock);
+    assert_hr(S_OK, IBackgroundCopyJob_Complete(job));
+    for (i = 0; i < 2; i++) {
+        assert_true(tu_files_equal(src[i], local[i]));
+        DeleteFileW(local[i]);
+        DeleteFileW(src[i]);
+    }
+    assert_int_equal(tu_count_temp_files(tu_dir()), 0);
+    IBackgroundCopyJob_Release(job);
+}
+
 /* --- file:// URLs and \\server\share paths ------------------------------------ */
 
 static void transfer_one(const WCHAR *remote, const WCHAR *local, const WCHAR *src_path)
@@ -663,6 +705,7 @@ int main(void)
         cmocka_unit_test_teardown(test_local_source_forms, tu_cancel_all_jobs),
         cmocka_unit_test_teardown(test_unc_path, tu_cancel_all_jobs),
         cmocka_unit_test_teardown(test_partial_complete, tu_cancel_all_jobs),
+        cmocka_unit_test_teardown(test_complete_destination_locked, tu_cancel_all_jobs),
         cmocka_unit_test_teardown(test_missing_source, tu_cancel_all_jobs),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
