@@ -20,6 +20,9 @@
 
 #define DEFAULT_START_MS 15000
 
+/* How long to wait for a host that holds the lock before trying again. */
+#define LOCKED_RETRY_MS 250
+
 static DWORD start_timeout_ms(void)
 {
     WCHAR buf[32];
@@ -182,7 +185,10 @@ HRESULT bitsdo_host_class_object(REFCLSID clsid, IClassFactory **out)
         if (wait == WAIT_OBJECT_0 + 1) {
             DWORD code = 1;
 
-            /* Exit 0: another host holds the lock; wait for it to be ready. */
+            /* Exit 0: another host holds the lock. It is starting (it sets
+             * ready) or leaving (an idle host looks again before it goes,
+             * host.c): wait a little for ready, then look and start one
+             * again. */
             GetExitCodeProcess(process, &code);
             CloseHandle(process);
             process = NULL;
@@ -191,7 +197,7 @@ HRESULT bitsdo_host_class_object(REFCLSID clsid, IClassFactory **out)
                 break;
             }
             now = GetTickCount64();
-            WaitForSingleObject(ready, now < deadline ? (DWORD)(deadline - now) : 0);
+            WaitForSingleObject(ready, now < deadline ? (DWORD)min(deadline - now, LOCKED_RETRY_MS) : 0);
             if (SUCCEEDED(hr = published_class_object(clsid, out)))
                 break;
         } else if (wait == WAIT_TIMEOUT) {
