@@ -1,0 +1,341 @@
+/* Randomized network fault soak (tools/soak.sh runs it; ctest runs a fixed
+ * set of seeds as test_soak).
+ *
+ *   soak.exe [RUNS [SEED]]     (defaults: BITSDO_SOAK_RUNS and
+ *                              BITSDO_SOAK_SEED, else 40 and 1)
+ *
+ * Each run draws a scenario from a generator seeded with SEED and the run's
+ * number: a file size, one or two faults of the fault server (a connection
+ * dropped or reset at a random byte, a stall past the I/O timeout, 5xx/429
+ * with Retry-After, a 200 to a Range request, a wrong Content-Range, a
+ * Content-Length larger or smaller than the body, the file changed
+ * mid-transfer, chunked or close-delimited bodies, redirect chains and
+ * loops, malformed or huge headers, a trickling server), and what the
+ * client does meanwhile (nothing, Suspend and Resume, or Cancel, at a
+ * random moment). The job is driven to its end, resumed after transient
+ * errors, within a bound. Invariants, checked on every run:
+ *   - the run ends (TRANSFERRED, ERROR, or cancelled) within the bound;
+ *   - TRANSFERRED: after Complete, the file is byte-exact (the served file,
+ *     or its changed version under `change`); ERROR: the error has a
+ *     documented code (BG_E_*, BG_E_HTTP_ERROR_*, a WinHTTP code, or a
+ *     refused redirect's status) and a context, and nothing is at the final
+ *     name after Cancel;
+ *   - BytesTransferred never exceeds a known BytesTotal, and never goes
+ *     backwards except to 0 (a documented restart);
+ *   - no temp file is left after Complete or Cancel.
+ * A broken run prints one line (seed, run, scenario, what broke); the last
+ * line is "N passed, M failed"; the exit code is non-zero if any failed.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "http_util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RUN_BOUND_MS 60000
+#define MAX_RETRIES  12
+
+static IBackgroundCopyManager *mgr;
+static unsigned runs = 40, seed = 1, passed, failed;
+
+/* splitmix64 */
+static UINT64 next_random(UINT64 *state)
+{
+    UINT64 z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static unsigned below(UINT64 *state, unsigned n)
+{
+    return (unsigned)(next_random(state) % n);
+}
+
+/* One fault spec for a file of `size` bytes. */
+static void draw_fault(UINT64 *r, UINT64 size, char *out, size_t cap)
+{
+    unsigned at = (unsigned)(size > 2 ? 1 + below(r, (unsigned)(size - 1)) : 1);
+    unsigned k = 1 + below(r, 3);
+
+    switch (below(r, 19)) {
+    case 0: snprintf(out, cap, "drop=%u:%u", at, k); break;
+    case 1: snprintf(out, cap, "reset=%u:%u", at, k); break;
+    case 2: snprintf(out, cap, "close-early=%u:%u", 1 + below(r, 1000), k); break;
+    case 3: snprintf(out, cap, "stall=5000:1,stall-at=%u", at); break;
+    case 4: snprintf(out, cap, "status=503:%u,retry-after=1", k); break;
+    case 5: snprintf(out, cap, "status=429:%u", k); break;
+    case 6: snprintf(out, cap, "status=500:%u", k); break;
+    case 7: snprintf(out, cap, "norange"); break;
+    case 8: snprintf(out, cap, "badrange:%u", k); break;
+    case 9: snprintf(out, cap, "lie-length=+%u:%u", 1 + below(r, 5000), k); break;
+    case 10: snprintf(out, cap, "lie-length=-%u:%u", 1 + below(r, (unsigned)(size < 5000 ? size : 5000)), k); break;
+    case 11: snprintf(out, cap, "change:%u", k); break;
+    case 12: snprintf(out, cap, "no-length=chunked"); break;
+    case 13: snprintf(out, cap, "no-length=close"); break;
+    case 14: snprintf(out, cap, "redirect=%u", 1 + below(r, 4)); break;
+    case 15: snprintf(out, cap, "redirect-loop"); break;
+    case 16: {
+        static const char *const kinds[] = {"binary", "status", "nocolon", "huge", "nul", "dup-length"};
+        snprintf(out, cap, "garbage-headers=%s:%u", kinds[below(r, 6)], k);
+        break;
+    }
+    case 17: snprintf(out, cap, "slow=%u:1", 1000000 + below(r, 4000000)); break;
+    default: snprintf(out, cap, "delay=%u:%u", below(r, 2000), k); break;
+    }
+}
+
+/* A code the documentation gives for a download that cannot go on. */
+static BOOL documented(HRESULT hr)
+{
+    ULONG v = (ULONG)hr, code = HRESULT_CODE(hr);
+
+    if ((v & 0xFFFF0000u) == 0x80200000u || (v & 0xFFFF0000u) == 0x80190000u)
+        return TRUE; /* BG_E_*, BG_E_HTTP_ERROR_nnn */
+    if (HRESULT_FACILITY(hr) == FACILITY_WIN32 && code >= 12000 && code <= 12200)
+        return TRUE; /* WinHTTP */
+    if (HRESULT_FACILITY(hr) == FACILITY_WIN32 && code >= 300 && code < 400)
+        return TRUE; /* a redirect the policy refuses */
+    return FALSE;
+}
+
+typedef struct run_result {
+    char what[256];
+} run_result;
+
+static void broke(run_result *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (r->what[0])
+        return; /* the first thing that broke */
+    va_start(ap, fmt);
+    vsnprintf(r->what, sizeof(r->what), fmt, ap);
+    va_end(ap);
+}
+
+/* TRUE if local is src, or src with every byte inverted (`change`). */
+static BOOL same_or_changed(const WCHAR *local, const WCHAR *src)
+{
+    HANDLE a = CreateFileW(local, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    HANDLE b = CreateFileW(src, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    static BYTE x[65536], y[65536];
+    BOOL same = TRUE, inverted = TRUE;
+    DWORD gx, gy, i;
+
+    if (a == INVALID_HANDLE_VALUE || b == INVALID_HANDLE_VALUE) {
+        if (a != INVALID_HANDLE_VALUE)
+            CloseHandle(a);
+        if (b != INVALID_HANDLE_VALUE)
+            CloseHandle(b);
+        return FALSE;
+    }
+    for (;;) {
+        if (!ReadFile(a, x, sizeof(x), &gx, NULL) || !ReadFile(b, y, sizeof(y), &gy, NULL) || gx != gy) {
+            same = inverted = FALSE;
+            break;
+        }
+        if (!gx)
+            break;
+        for (i = 0; i < gx; i++) {
+            same &= x[i] == y[i];
+            inverted &= (unsigned)x[i] + y[i] == 255u;
+        }
+        if (!same && !inverted)
+            break;
+    }
+    CloseHandle(a);
+    CloseHandle(b);
+    return same || inverted;
+}
+
+/* Progress may go back only through a restart: a response with the whole
+ * file (200; to a request with or without a Range) after the ones seen
+ * before (*seen). Between two samples the restart's 0 may have gone by
+ * unseen, so the server's record of the token says whether one happened. */
+static BOOL restarted(const char *token, int *seen)
+{
+    char *json = ht_stats(token);
+    int whole = ht_count(json, "\"status\": 200");
+
+    free(json);
+    if (whole <= *seen)
+        return FALSE;
+    *seen = whole;
+    return TRUE;
+}
+
+static void one_run(unsigned run)
+{
+    UINT64 r = ((UINT64)seed << 32) ^ run, size;
+    char spec[256], f1[96], f2[96], token[64], name[64];
+    WCHAR wname[64], src[MAX_PATH], url[1024], dir[MAX_PATH], local[MAX_PATH];
+    const char *action_names[3] = {"none", "suspend-resume", "cancel"};
+    unsigned action, act_at_ms, retries = 0;
+    IBackgroundCopyJob *job;
+    run_result res = {""};
+    UINT64 last = 0;
+    ULONGLONG start, deadline;
+    BOOL acted = FALSE, cancelled = FALSE;
+    BG_JOB_STATE state = BG_JOB_STATE_QUEUED;
+    int whole_gets = 1;
+
+    next_random(&r);
+    size = 1 + (next_random(&r) % (3u << 20));
+    draw_fault(&r, size, f1, sizeof(f1));
+    f2[0] = 0;
+    if (below(&r, 3) == 0)
+        draw_fault(&r, size, f2, sizeof(f2));
+    action = below(&r, 6) < 4 ? 0 : 1 + below(&r, 2);
+    act_at_ms = below(&r, 1500);
+
+    ht_token(token, sizeof(token), "soak");
+    snprintf(spec, sizeof(spec), "id=%s,%s%s%s", token, f1, f2[0] ? "," : "", f2);
+    snprintf(name, sizeof(name), "soak-%u-%u.bin", seed, run);
+    MultiByteToWideChar(CP_ACP, 0, name, -1, wname, ARRAYSIZE(wname));
+    ht_make(src, ARRAYSIZE(src), wname, size, (DWORD)(seed * 7919u + run));
+    swprintf(url, ARRAYSIZE(url), L"http://127.0.0.1:%u/fault/%hs/%ls", ht.fault_http, spec, wname);
+    tu_path(dir, ARRAYSIZE(dir), L"soak%u", run);
+    tu_mkdirs(dir);
+    swprintf(local, ARRAYSIZE(local), L"%ls\\%ls", dir, wname);
+    DeleteFileW(local);
+
+    job = ht_start(mgr, url, local);
+    start = tu_ms();
+    deadline = start + RUN_BOUND_MS;
+    for (;;) {
+        BG_JOB_PROGRESS p;
+
+        if (FAILED(IBackgroundCopyJob_GetProgress(job, &p))) {
+            broke(&res, "GetProgress failed");
+            break;
+        }
+        if (p.BytesTotal != BG_SIZE_UNKNOWN && p.BytesTransferred > p.BytesTotal)
+            broke(&res, "BytesTransferred %llu > BytesTotal %llu", (unsigned long long)p.BytesTransferred,
+                  (unsigned long long)p.BytesTotal);
+        if (p.BytesTransferred < last && p.BytesTransferred != 0 && !restarted(token, &whole_gets))
+            broke(&res, "progress went back from %llu to %llu with no restart from byte 0",
+                  (unsigned long long)last, (unsigned long long)p.BytesTransferred);
+        last = p.BytesTransferred;
+        if (tu_exists(local))
+            broke(&res, "a file at the final name before Complete");
+
+        state = tu_state(job);
+        if (!acted && action && tu_ms() - start >= act_at_ms) {
+            acted = TRUE;
+            if (action == 2) {
+                if (FAILED(IBackgroundCopyJob_Cancel(job)))
+                    broke(&res, "Cancel failed");
+                cancelled = TRUE;
+                break;
+            }
+            if (state != BG_JOB_STATE_TRANSFERRED && state != BG_JOB_STATE_ERROR) {
+                IBackgroundCopyJob_Suspend(job);
+                IBackgroundCopyJob_Resume(job);
+            }
+        }
+        if (state == BG_JOB_STATE_TRANSFERRED || state == BG_JOB_STATE_ERROR)
+            break;
+        if (state == BG_JOB_STATE_TRANSIENT_ERROR) {
+            if (++retries > MAX_RETRIES)
+                break;
+            IBackgroundCopyJob_Resume(job);
+        }
+        if (tu_ms() >= deadline) {
+            broke(&res, "not settled after %u s (state %s)", RUN_BOUND_MS / 1000, tu_state_name(state));
+            break;
+        }
+        Sleep(2);
+    }
+
+    if (!cancelled) {
+        state = tu_state(job);
+        if (state == BG_JOB_STATE_TRANSFERRED) {
+            HRESULT hr = IBackgroundCopyJob_Complete(job);
+            if (hr != S_OK)
+                broke(&res, "Complete returned 0x%08lx", (unsigned long)hr);
+            else if (!same_or_changed(local, src))
+                broke(&res, "the final file is not the served file");
+        } else if (state == BG_JOB_STATE_ERROR || state == BG_JOB_STATE_TRANSIENT_ERROR) {
+            HRESULT hr = S_OK;
+            BG_ERROR_CONTEXT context = 0;
+            IBackgroundCopyError *error = NULL;
+
+            if (FAILED(IBackgroundCopyJob_GetError(job, &error)) ||
+                FAILED(IBackgroundCopyError_GetError(error, &context, &hr)))
+                broke(&res, "no error in state %s", tu_state_name(state));
+            else if (!documented(hr) || context < BG_ERROR_CONTEXT_NONE || context > BG_ERROR_CONTEXT_REMOTE_APPLICATION ||
+                     context == BG_ERROR_CONTEXT_NONE)
+                broke(&res, "%s with 0x%08lx context %d", tu_state_name(state), (unsigned long)hr, (int)context);
+            if (error)
+                IBackgroundCopyError_Release(error);
+            if (FAILED(IBackgroundCopyJob_Cancel(job)))
+                broke(&res, "Cancel failed");
+        } else {
+            IBackgroundCopyJob_Cancel(job);
+        }
+    }
+    if (cancelled || state != BG_JOB_STATE_TRANSFERRED) {
+        if (tu_exists(local))
+            broke(&res, "a file at the final name after Cancel");
+    }
+    if (tu_count_temp_files(dir))
+        broke(&res, "%d temp file(s) left", tu_count_temp_files(dir));
+    IBackgroundCopyJob_Release(job);
+
+    if (res.what[0]) {
+        failed++;
+        printf("BROKEN seed %u run %u: faults %s%s%s, size %llu, action %s at %u ms: %s\n", seed, run, f1,
+               f2[0] ? "," : "", f2, (unsigned long long)size, action_names[action], act_at_ms, res.what);
+    } else {
+        passed++;
+    }
+    DeleteFileW(local);
+    RemoveDirectoryW(dir);
+    DeleteFileW(src);
+}
+
+static void test_soak(void **state)
+{
+    unsigned run;
+
+    (void)state;
+    for (run = 0; run < runs; run++)
+        one_run(run);
+    printf("%u passed, %u failed\n", passed, failed);
+    assert_int_equal(failed, 0);
+}
+
+static int group_setup(void **state)
+{
+    if (!ht_init() || tu_group_setup(state))
+        return -1;
+    mgr = tu_manager();
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    IBackgroundCopyManager_Release(mgr);
+    return tu_group_teardown(state);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_soak),
+    };
+
+    if (getenv("BITSDO_SOAK_RUNS"))
+        runs = (unsigned)strtoul(getenv("BITSDO_SOAK_RUNS"), NULL, 10);
+    if (getenv("BITSDO_SOAK_SEED"))
+        seed = (unsigned)strtoul(getenv("BITSDO_SOAK_SEED"), NULL, 10);
+    if (argc > 1)
+        runs = (unsigned)strtoul(argv[1], NULL, 10);
+    if (argc > 2)
+        seed = (unsigned)strtoul(argv[2], NULL, 10);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
