@@ -39,6 +39,7 @@
 #define MAX_RETRIES  12
 
 static IBackgroundCopyManager *mgr;
+static IDOManager *do_mgr;
 static unsigned runs = 40, seed = 1, passed, failed;
 
 /* splitmix64 */
@@ -168,40 +169,18 @@ static BOOL restarted(const char *token, int *seen)
     return TRUE;
 }
 
-static void one_run(unsigned run)
+/* A BITS job through the scenario. */
+static void drive_bits(const WCHAR *url, const WCHAR *local, const WCHAR *src, const WCHAR *dir, const char *token,
+                       unsigned action, unsigned act_at_ms, run_result *r)
 {
-    UINT64 r = ((UINT64)seed << 32) ^ run, size;
-    char spec[256], f1[96], f2[96], token[64], name[64];
-    WCHAR wname[64], src[MAX_PATH], url[1024], dir[MAX_PATH], local[MAX_PATH];
-    const char *action_names[3] = {"none", "suspend-resume", "cancel"};
-    unsigned action, act_at_ms, retries = 0;
-    IBackgroundCopyJob *job;
     run_result res = {""};
+    IBackgroundCopyJob *job;
+    unsigned retries = 0;
     UINT64 last = 0;
     ULONGLONG start, deadline;
     BOOL acted = FALSE, cancelled = FALSE;
     BG_JOB_STATE state = BG_JOB_STATE_QUEUED;
     int whole_gets = 1;
-
-    next_random(&r);
-    size = 1 + (next_random(&r) % (3u << 20));
-    draw_fault(&r, size, f1, sizeof(f1));
-    f2[0] = 0;
-    if (below(&r, 3) == 0)
-        draw_fault(&r, size, f2, sizeof(f2));
-    action = below(&r, 6) < 4 ? 0 : 1 + below(&r, 2);
-    act_at_ms = below(&r, 1500);
-
-    ht_token(token, sizeof(token), "soak");
-    snprintf(spec, sizeof(spec), "id=%s,%s%s%s", token, f1, f2[0] ? "," : "", f2);
-    snprintf(name, sizeof(name), "soak-%u-%u.bin", seed, run);
-    MultiByteToWideChar(CP_ACP, 0, name, -1, wname, ARRAYSIZE(wname));
-    ht_make(src, ARRAYSIZE(src), wname, size, (DWORD)(seed * 7919u + run));
-    swprintf(url, ARRAYSIZE(url), L"http://127.0.0.1:%u/fault/%hs/%ls", ht.fault_http, spec, wname);
-    tu_path(dir, ARRAYSIZE(dir), L"soak%u", run);
-    tu_mkdirs(dir);
-    swprintf(local, ARRAYSIZE(local), L"%ls\\%ls", dir, wname);
-    DeleteFileW(local);
 
     job = ht_start(mgr, url, local);
     start = tu_ms();
@@ -285,11 +264,134 @@ static void one_run(unsigned run)
     if (tu_count_temp_files(dir))
         broke(&res, "%d temp file(s) left", tu_count_temp_files(dir));
     IBackgroundCopyJob_Release(job);
+    *r = res;
+}
+
+/* A Delivery Optimization download through the scenario: errors show as
+ * Paused with an Error, Start retries; Finalize puts the file in place,
+ * Abort drops it. */
+static void drive_do(const WCHAR *url, const WCHAR *local, const WCHAR *src, const WCHAR *dir, const char *token,
+                     unsigned action, unsigned act_at_ms, run_result *res)
+{
+    IDODownload *d = NULL;
+    DO_DOWNLOAD_STATUS st;
+    unsigned retries = 0;
+    UINT64 last = 0;
+    ULONGLONG start, deadline;
+    BOOL acted = FALSE, aborted = FALSE;
+    int whole_gets = 1;
+
+    assert_hr(S_OK, IDOManager_CreateDownload(do_mgr, &d));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_Uri, url));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_LocalPath, local));
+    if (FAILED(IDODownload_Start(d, NULL)))
+        broke(res, "Start failed");
+    start = tu_ms();
+    deadline = start + RUN_BOUND_MS;
+    for (;;) {
+        if (FAILED(IDODownload_GetStatus(d, &st))) {
+            broke(res, "GetStatus failed");
+            break;
+        }
+        /* DO's status reads an unknown size as 0 (dodownload.c) */
+        if (st.BytesTotal && st.BytesTotal != DO_UNKNOWN_FILE_SIZE && st.BytesTransferred > st.BytesTotal)
+            broke(res, "BytesTransferred %llu > BytesTotal %llu", (unsigned long long)st.BytesTransferred,
+                  (unsigned long long)st.BytesTotal);
+        if (st.BytesTransferred < last && st.BytesTransferred != 0 && !restarted(token, &whole_gets))
+            broke(res, "progress went back from %llu to %llu with no restart from byte 0",
+                  (unsigned long long)last, (unsigned long long)st.BytesTransferred);
+        last = st.BytesTransferred;
+        if (tu_exists(local))
+            broke(res, "a file at the final name before Finalize");
+        if (!acted && action && tu_ms() - start >= act_at_ms) {
+            acted = TRUE;
+            if (action == 2) {
+                if (FAILED(IDODownload_Abort(d)))
+                    broke(res, "Abort failed");
+                aborted = TRUE;
+                break;
+            }
+            if (st.State == DODownloadState_Transferring) {
+                IDODownload_Pause(d);
+                IDODownload_Start(d, NULL);
+            }
+        }
+        if (st.State == DODownloadState_Transferred)
+            break;
+        if (st.State == DODownloadState_Paused && FAILED(st.Error)) {
+            if (++retries > MAX_RETRIES)
+                break;
+            IDODownload_Start(d, NULL);
+        }
+        if (tu_ms() >= deadline) {
+            broke(res, "not settled after %u s (state %d)", RUN_BOUND_MS / 1000, (int)st.State);
+            break;
+        }
+        Sleep(2);
+    }
+    if (!aborted) {
+        if (st.State == DODownloadState_Transferred) {
+            HRESULT hr = IDODownload_Finalize(d);
+            if (hr != S_OK)
+                broke(res, "Finalize returned 0x%08lx", (unsigned long)hr);
+            else if (!same_or_changed(local, src))
+                broke(res, "the final file is not the served file");
+        } else {
+            if (FAILED(st.Error) && !documented(st.Error) && ((ULONG)st.Error & 0xFFFF0000u) != 0x80D00000u)
+                broke(res, "state %d with 0x%08lx", (int)st.State, (unsigned long)st.Error);
+            if (FAILED(IDODownload_Abort(d)))
+                broke(res, "Abort failed");
+            aborted = TRUE;
+        }
+    }
+    IDODownload_Release(d);
+    if (aborted && tu_exists(local))
+        broke(res, "a file at the final name after Abort");
+    if (tu_count_temp_files(dir))
+        broke(res, "%d temp file(s) left", tu_count_temp_files(dir));
+}
+
+static void one_run(unsigned run)
+{
+    UINT64 r = ((UINT64)seed << 32) ^ run, size;
+    char spec[256], f1[96], f2[96], token[64], name[64];
+    WCHAR wname[64], src[MAX_PATH], url[1024], dir[MAX_PATH], local[MAX_PATH];
+    const char *action_names[3] = {"none", "suspend-resume", "cancel"};
+    const char *family_names[2] = {"BITS job", "DO download"};
+    unsigned action, act_at_ms, family;
+    run_result res = {""};
+
+    next_random(&r);
+    size = 1 + (next_random(&r) % (3u << 20));
+    draw_fault(&r, size, f1, sizeof(f1));
+    f2[0] = 0;
+    if (below(&r, 3) == 0)
+        draw_fault(&r, size, f2, sizeof(f2));
+    action = below(&r, 6) < 4 ? 0 : 1 + below(&r, 2);
+    act_at_ms = below(&r, 1500);
+    family = below(&r, 2);
+
+    ht_token(token, sizeof(token), "soak");
+    snprintf(spec, sizeof(spec), "id=%s,%s%s%s", token, f1, f2[0] ? "," : "", f2);
+    snprintf(name, sizeof(name), "soak-%u-%u.bin", seed, run);
+    MultiByteToWideChar(CP_ACP, 0, name, -1, wname, ARRAYSIZE(wname));
+    ht_make(src, ARRAYSIZE(src), wname, size, (DWORD)(seed * 7919u + run));
+    swprintf(url, ARRAYSIZE(url), L"http://127.0.0.1:%u/fault/%hs/%ls", ht.fault_http, spec, wname);
+    tu_path(dir, ARRAYSIZE(dir), L"soak%u", run);
+    tu_mkdirs(dir);
+    swprintf(local, ARRAYSIZE(local), L"%ls\\%ls", dir, wname);
+    DeleteFileW(local);
+
+    if (family == 0)
+        drive_bits(url, local, src, dir, token, action, act_at_ms, &res);
+    else
+        drive_do(url, local, src, dir, token, action, act_at_ms, &res);
 
     if (res.what[0]) {
         failed++;
-        printf("BROKEN seed %u run %u: faults %s%s%s, size %llu, action %s at %u ms: %s\n", seed, run, f1,
-               f2[0] ? "," : "", f2, (unsigned long long)size, action_names[action], act_at_ms, res.what);
+        printf("BROKEN seed %u run %u: %s, faults %s%s%s, size %llu, action %s at %u ms: %s\n", seed, run,
+               family_names[family], f1, f2[0] ? "," : "", f2, (unsigned long long)size, action_names[action],
+               act_at_ms, res.what);
     } else {
         passed++;
     }
@@ -314,11 +416,14 @@ static int group_setup(void **state)
     if (!ht_init() || tu_group_setup(state))
         return -1;
     mgr = tu_manager();
+    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
+                                     &IID_IDOManager, (void **)&do_mgr));
     return 0;
 }
 
 static int group_teardown(void **state)
 {
+    IDOManager_Release(do_mgr);
     IBackgroundCopyManager_Release(mgr);
     return tu_group_teardown(state);
 }
