@@ -39,6 +39,9 @@ typedef struct bitsdo_file_rec {
      * doincConnectionCount); the rest came from the origin. */
     bitsdo_atomic_u64 cache_bytes;
     bitsdo_atomic_u32 cache_requests;
+    /* Moved to its final name by a Complete that then failed on a later
+     * file (engine.c); in memory only, not in the record. */
+    uint32_t committed;
 } bitsdo_file_rec;
 
 typedef struct bitsdo_job_rec {

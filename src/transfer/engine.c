@@ -1122,15 +1122,8 @@ static HRESULT commit_file(bitsdo_file_rec *file, BOOL in_place)
     completed = bitsdo__load32(&file->counters.completed);
     if (!completed || total != done)
         return S_FALSE;
-    if (!temp && total) {
-        /* Moved into place by an earlier Complete that then failed on a
-         * later file (see bitsdo_job_complete). */
-        if (!GetFileAttributesExW((const WCHAR *)file->local_name, GetFileExInfoStandard, &data))
-            return HRESULT_FROM_WIN32(GetLastError());
-        size = ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
-        return size == total || (file->ranges && in_place && size > total) ? S_OK
-                                                                            : HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
-    }
+    if (file->committed)
+        return S_OK; /* moved by an earlier Complete that failed on a later file */
     if (!temp) {
         /* A zero-length file never needed a temp file: create it empty. */
         HANDLE h = CreateFileW((const WCHAR *)file->local_name, GENERIC_WRITE, 0, NULL,
@@ -1195,13 +1188,8 @@ HRESULT bitsdo_job_complete(bitsdo_job *job)
         }
         if (file_hr == S_FALSE)
             partial = TRUE;
-        if (file_hr == S_OK && file->temp_name) {
-            /* In place: a Complete that fails on a later file (its
-             * destination locked, say) and is called again finds it so. */
-            AcquireSRWLockExclusive(&job->lock);
-            bitsdo_set_wstr(&file->temp_name, NULL);
-            ReleaseSRWLockExclusive(&job->lock);
-        }
+        if (file_hr == S_OK)
+            file->committed = 1; /* a Complete called again after a later failure skips it */
     }
     for (i = 0; i < job->rec.file_count; i++) {
         bitsdo_file_rec *file = job->rec.files[i];
