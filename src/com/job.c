@@ -150,7 +150,7 @@ static HRESULT get_u32(bitsdo_job *job, const uint32_t *field, ULONG *out)
 static HRESULT WINAPI job_AddFileSet(IBackgroundCopyJob5 *iface, ULONG count, BG_FILE_INFO *files)
 {
     bitsdo_job *job = job_of(iface);
-    bitsdo_bits_limits limits;
+    DWORD max_files;
     ULONG i;
     HRESULT hr;
 
@@ -162,9 +162,9 @@ static HRESULT WINAPI job_AddFileSet(IBackgroundCopyJob5 *iface, ULONG count, BG
     for (i = 0; i < count; i++)
         if (FAILED(hr = bitsdo_job_check_names(files[i].RemoteName, files[i].LocalName)))
             return hr;
-    bitsdo_policy_bits_limits(&limits);
+    max_files = bitsdo_policy_bits_limit(BITSDO_LIMIT_FILES_PER_JOB);
     AcquireSRWLockShared(&job->lock);
-    hr = job->rec.file_count + count > limits.files_per_job ? BITSDO_BG_E_TOO_MANY_FILES_IN_JOB : S_OK;
+    hr = job->rec.file_count + count > max_files ? BITSDO_BG_E_TOO_MANY_FILES_IN_JOB : S_OK;
     ReleaseSRWLockShared(&job->lock);
     if (FAILED(hr))
         return hr;
@@ -667,7 +667,6 @@ static HRESULT WINAPI job_ReplaceRemotePrefix(IBackgroundCopyJob5 *iface, LPCWST
 HRESULT bitsdo_job_add_file_ranges(bitsdo_job *job, LPCWSTR remote, LPCWSTR local, DWORD count,
                                    const BG_FILE_RANGE *ranges)
 {
-    bitsdo_bits_limits limits;
     bitsdo_range *copy;
     DWORD type, i;
     HRESULT hr;
@@ -679,8 +678,7 @@ HRESULT bitsdo_job_add_file_ranges(bitsdo_job *job, LPCWSTR remote, LPCWSTR loca
     ReleaseSRWLockShared(&job->lock);
     if (type != BG_JOB_TYPE_DOWNLOAD)
         return E_NOTIMPL; /* ranges are for download jobs only */
-    bitsdo_policy_bits_limits(&limits);
-    if (count > limits.ranges_per_file)
+    if (count > bitsdo_policy_bits_limit(BITSDO_LIMIT_RANGES_PER_FILE))
         return BITSDO_BG_E_TOO_MANY_RANGES_IN_FILE;
     if (!(copy = malloc(count * sizeof(*copy))))
         return E_OUTOFMEMORY;

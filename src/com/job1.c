@@ -135,8 +135,7 @@ static HRESULT WINAPI job1_AddFiles(IBackgroundCopyJob1 *iface, ULONG count, FIL
 {
     bitsdo_job *job = job_of(iface);
     bitsdo_qm_group *g = bitsdo_qm_group_of(job);
-    bitsdo_bits_limits limits;
-    uint32_t have, index;
+    uint32_t have, index, max_files;
     ULONG i;
     HRESULT hr = S_OK;
 
@@ -149,8 +148,8 @@ static HRESULT WINAPI job1_AddFiles(IBackgroundCopyJob1 *iface, ULONG count, FIL
     AcquireSRWLockShared(&job->lock);
     have = job->rec.file_count;
     ReleaseSRWLockShared(&job->lock);
-    bitsdo_policy_bits_limits(&limits);
-    if (have > limits.files_per_job || count > limits.files_per_job - have)
+    max_files = bitsdo_policy_bits_limit(BITSDO_LIMIT_FILES_PER_JOB);
+    if (have > max_files || count > max_files - have)
         return BITSDO_BG_E_TOO_MANY_FILES_IN_JOB;
 
     /* Excludes the group completing itself between two of our files. */

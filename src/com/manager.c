@@ -68,26 +68,26 @@ static HRESULT count_jobs(WCHAR *sid, ULONG *count)
  * CreateJob calls at once may both pass at the limit: one job over it. */
 static HRESULT check_job_limits(void)
 {
-    bitsdo_bits_limits limits;
+    DWORD per_machine = bitsdo_policy_bits_limit(BITSDO_LIMIT_JOBS_PER_MACHINE);
+    DWORD per_user = bitsdo_policy_bits_limit(BITSDO_LIMIT_JOBS_PER_USER);
     WCHAR *sid;
     ULONG count;
     HRESULT hr;
 
-    bitsdo_policy_bits_limits(&limits);
-    if (limits.jobs_per_machine) {
+    if (per_machine) {
         if (FAILED(hr = count_jobs(NULL, &count)))
             return hr;
-        if (count >= limits.jobs_per_machine)
+        if (count >= per_machine)
             return BITSDO_BG_E_TOO_MANY_JOBS_PER_MACHINE;
     }
-    if (limits.jobs_per_user) {
+    if (per_user) {
         if (!(sid = bitsdo_current_user_sid()))
             return HRESULT_FROM_WIN32(ERROR_NO_TOKEN);
         hr = count_jobs(sid, &count);
         free(sid);
         if (FAILED(hr))
             return hr;
-        if (count >= limits.jobs_per_user)
+        if (count >= per_user)
             return BITSDO_BG_E_TOO_MANY_JOBS_PER_USER;
     }
     return S_OK;

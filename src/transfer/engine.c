@@ -935,7 +935,7 @@ HRESULT bitsdo_ranges_check(const bitsdo_range *ranges, uint32_t count)
 HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *local,
                             const bitsdo_range *ranges, uint32_t range_count)
 {
-    bitsdo_bits_limits limits;
+    DWORD max_files;
     bitsdo_state before;
     HRESULT hr;
 
@@ -943,12 +943,12 @@ HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *l
         return hr;
     if (range_count && FAILED(hr = bitsdo_ranges_check(ranges, range_count)))
         return hr;
-    bitsdo_policy_bits_limits(&limits);
+    max_files = bitsdo_policy_bits_limit(BITSDO_LIMIT_FILES_PER_JOB);
 
     AcquireSRWLockExclusive(&job->op_lock);
     AcquireSRWLockExclusive(&job->lock);
     before = job->rec.state;
-    if (job->rec.file_count >= limits.files_per_job) {
+    if (job->rec.file_count >= max_files) {
         hr = BITSDO_BG_E_TOO_MANY_FILES_IN_JOB; /* MaxFilesPerJob */
         goto done;
     }

@@ -5,8 +5,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <wchar.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "DeliveryOptimization.h"
 #include "errors.h"

@@ -74,21 +74,24 @@ WCHAR *bitsdo_policy_string(const WCHAR *key, const WCHAR *name)
     return text;
 }
 
-static DWORD limit(const WCHAR *name, DWORD fallback, DWORD ceiling)
+DWORD bitsdo_policy_bits_limit(bitsdo_bits_limit which)
 {
+    static const struct {
+        const WCHAR *name;
+        DWORD fallback, ceiling;
+    } limits[] = {
+        [BITSDO_LIMIT_JOBS_PER_USER] = {L"MaxJobsPerUser", 0, MAXDWORD},
+        [BITSDO_LIMIT_JOBS_PER_MACHINE] = {L"MaxJobsPerMachine", 0, MAXDWORD},
+        [BITSDO_LIMIT_FILES_PER_JOB] = {L"MaxFilesPerJob", BITSDO_DEFAULT_FILES_PER_JOB,
+                                        BITSDO_MAX_FILES_PER_JOB},
+        [BITSDO_LIMIT_RANGES_PER_FILE] = {L"MaxRangesPerFile", BITSDO_DEFAULT_RANGES_PER_FILE,
+                                          BITSDO_MAX_RANGES_PER_FILE},
+    };
     DWORD value;
 
-    if (!bitsdo_policy_dword(BITSDO_POLICY_BITS_KEY, name, &value) || !value)
-        return fallback;
-    return value < ceiling ? value : ceiling;
-}
-
-void bitsdo_policy_bits_limits(bitsdo_bits_limits *out)
-{
-    out->jobs_per_user = limit(L"MaxJobsPerUser", 0, MAXDWORD);
-    out->jobs_per_machine = limit(L"MaxJobsPerMachine", 0, MAXDWORD);
-    out->files_per_job = limit(L"MaxFilesPerJob", BITSDO_DEFAULT_FILES_PER_JOB, BITSDO_MAX_FILES_PER_JOB);
-    out->ranges_per_file = limit(L"MaxRangesPerFile", BITSDO_DEFAULT_RANGES_PER_FILE, BITSDO_MAX_RANGES_PER_FILE);
+    if (!bitsdo_policy_dword(BITSDO_POLICY_BITS_KEY, limits[which].name, &value) || !value)
+        return limits[which].fallback;
+    return value < limits[which].ceiling ? value : limits[which].ceiling;
 }
 
 void bitsdo_policy_cache(BOOL foreground, bitsdo_cache_policy *out)

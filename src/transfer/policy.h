@@ -34,14 +34,15 @@ WCHAR *bitsdo_policy_string(const WCHAR *key, const WCHAR *name);
  * (BITSDO_MAX_FILES_PER_JOB, BITSDO_MAX_RANGES_PER_FILE). "Machine" is what
  * one host (or one process, for the private classes) holds: other users'
  * jobs live in their own hosts. */
-typedef struct bitsdo_bits_limits {
-    DWORD jobs_per_user;    /* 0: no limit */
-    DWORD jobs_per_machine; /* 0: no limit */
-    DWORD files_per_job;
-    DWORD ranges_per_file;
-} bitsdo_bits_limits;
+typedef enum bitsdo_bits_limit {
+    BITSDO_LIMIT_JOBS_PER_USER,    /* 0: no limit */
+    BITSDO_LIMIT_JOBS_PER_MACHINE, /* 0: no limit */
+    BITSDO_LIMIT_FILES_PER_JOB,
+    BITSDO_LIMIT_RANGES_PER_FILE
+} bitsdo_bits_limit;
 
-void bitsdo_policy_bits_limits(bitsdo_bits_limits *out);
+/* One limit, read when it is checked (one registry read, not four). */
+DWORD bitsdo_policy_bits_limit(bitsdo_bits_limit which);
 
 /* What the cache-host policies say for one download. */
 typedef struct bitsdo_cache_policy {
