@@ -23,6 +23,14 @@
 #define POOL_MAX     32    /* idle connections kept, all hosts together */
 #define POOL_IDLE_MS 30000 /* idle connections older than this are closed */
 #define CONN_BUF     65536 /* read-ahead buffer for heads and chunk lines */
+/* The socket's receive buffer, set before connect (so the window scale
+ * fits it; the system caps it at its own maximum, Linux's rmem_max). Left
+ * to Linux's autotuning, under Wine it starts at 128 KB and each recv of
+ * a 200 MB loopback download found about 95 KB waiting: 2,200 recv calls,
+ * each a wineserver request, and 400-800 MB/s. With 4 MB, recv finds a
+ * whole HTTP_BUF_SIZE waiting: 202 calls and 940-1,150 MB/s
+ * (docs/benchmarks.md, "Where the time goes"). */
+#define SOCK_RCVBUF  (4 * 1024 * 1024)
 /* With "Connection: close", how long we wait after the declared length
  * for the server's end, to catch a body longer than it said. */
 #define EXCESS_WAIT_MS 2000
@@ -199,7 +207,7 @@ static HRESULT conn_open(http_xfer *x, const http_url *url, const char *key, soc
     sock_conn *c;
     HRESULT hr = HTTP_HR(ERROR_WINHTTP_CANNOT_CONNECT);
     ULONGLONG deadline;
-    int one = 1;
+    int one = 1, rcvbuf = SOCK_RCVBUF;
 
     InitOnceExecuteOnce(&wsa_once, wsa_init, NULL, NULL);
     if (!wsa_ok)
@@ -236,6 +244,7 @@ static HRESULT conn_open(http_xfer *x, const http_url *url, const char *key, soc
         if (c->s == INVALID_SOCKET)
             continue;
         setsockopt(c->s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof(one));
+        setsockopt(c->s, SOL_SOCKET, SO_RCVBUF, (const char *)&rcvbuf, sizeof(rcvbuf));
         if (WSAEventSelect(c->s, c->ev, FD_CONNECT | FD_READ | FD_WRITE | FD_CLOSE)) {
             hr = HTTP_HR(ERROR_WINHTTP_INTERNAL_ERROR);
             continue;
