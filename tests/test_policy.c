@@ -142,7 +142,7 @@ static void test_jobs_per_user_and_machine(void **state)
     tu_policy_set(L"MaxJobsPerMachine", L"2");
     assert_hr(BG_E_TOO_MANY_JOBS_PER_MACHINE,
               IBackgroundCopyManager_CreateJob(mgr, L"c", BG_JOB_TYPE_DOWNLOAD, &id, &c));
-    tu_policy_set(L"MaxJobsPerMachine", L"0"); /* 0: no limit */
+    tu_policy_set(L"MaxJobsPerMachine", L"0"); /* 0: not configured, Windows' 300 */
     c = tu_create_job(mgr, L"c", NULL);
     assert_hr(S_OK, IBackgroundCopyJob_Cancel(a));
     assert_hr(S_OK, IBackgroundCopyJob_Cancel(b));

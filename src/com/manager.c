@@ -54,14 +54,9 @@ static BOOL is_bits_job(bitsdo_job *job, void *ctx)
 }
 
 /* How many BITS jobs of `sid` (NULL: of every user) this host holds. */
-static HRESULT count_jobs(WCHAR *sid, ULONG *count)
+static ULONG count_jobs(WCHAR *sid)
 {
-    bitsdo_job **jobs;
-    HRESULT hr = bitsdo_job_list(&jobs, count, is_bits_job, sid);
-
-    if (SUCCEEDED(hr))
-        bitsdo_job_list_free(jobs, *count);
-    return hr;
+    return bitsdo_job_count(is_bits_job, sid);
 }
 
 /* The MaxJobsPerMachine and MaxJobsPerUser policies (policy.h). Two
@@ -72,25 +67,14 @@ static HRESULT check_job_limits(void)
     DWORD per_user = bitsdo_policy_bits_limit(BITSDO_LIMIT_JOBS_PER_USER);
     WCHAR *sid;
     ULONG count;
-    HRESULT hr;
 
-    if (per_machine) {
-        if (FAILED(hr = count_jobs(NULL, &count)))
-            return hr;
-        if (count >= per_machine)
-            return BITSDO_BG_E_TOO_MANY_JOBS_PER_MACHINE;
-    }
-    if (per_user) {
-        if (!(sid = bitsdo_current_user_sid()))
-            return HRESULT_FROM_WIN32(ERROR_NO_TOKEN);
-        hr = count_jobs(sid, &count);
-        free(sid);
-        if (FAILED(hr))
-            return hr;
-        if (count >= per_user)
-            return BITSDO_BG_E_TOO_MANY_JOBS_PER_USER;
-    }
-    return S_OK;
+    if (count_jobs(NULL) >= per_machine)
+        return BITSDO_BG_E_TOO_MANY_JOBS_PER_MACHINE;
+    if (!(sid = bitsdo_current_user_sid()))
+        return HRESULT_FROM_WIN32(ERROR_NO_TOKEN);
+    count = count_jobs(sid);
+    free(sid);
+    return count >= per_user ? BITSDO_BG_E_TOO_MANY_JOBS_PER_USER : S_OK;
 }
 
 static HRESULT WINAPI manager_CreateJob(IBackgroundCopyManager *iface, LPCWSTR name, BG_JOB_TYPE type,

@@ -17,6 +17,12 @@
 #define BITSDO_MAX_RANGES_PER_FILE 65536
 #define BITSDO_DEFAULT_FILES_PER_JOB 200
 #define BITSDO_DEFAULT_RANGES_PER_FILE 4096
+/* Jobs: what one process (the host, or a client of the private classes)
+ * holds at most, whatever the policies MaxJobsPerUser and MaxJobsPerMachine
+ * say; their defaults are Windows' own. */
+#define BITSDO_MAX_JOBS 100000
+#define BITSDO_DEFAULT_JOBS_PER_USER 60
+#define BITSDO_DEFAULT_JOBS_PER_MACHINE 300
 
 typedef struct bitsdo_range {
     uint64_t offset;

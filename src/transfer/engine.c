@@ -18,7 +18,6 @@
 #include "transport_http.h"
 #include "wstr.h"
 
-#define BITSDO_MAX_JOBS_PER_USER 60
 /* How long Cancel and Complete wait for a worker to let go of its files. */
 #define BITSDO_STOP_WAIT_MS 10000
 /* Progress notifications are coalesced to at most one per this interval
@@ -202,7 +201,8 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
         }
         count++;
     }
-    if (count >= BITSDO_MAX_JOBS_PER_USER) {
+    if (count >= BITSDO_MAX_JOBS) {
+        /* The policies (manager.c) are lower; this bounds every family. */
         ReleaseSRWLockExclusive(&list_lock);
         hr = BITSDO_BG_E_TOO_MANY_JOBS_PER_USER;
         goto fail;
@@ -492,6 +492,19 @@ HRESULT bitsdo_job_list(bitsdo_job ***jobs, ULONG *count,
     *jobs = array;
     *count = n;
     return S_OK;
+}
+
+ULONG bitsdo_job_count(BOOL (*filter)(bitsdo_job *job, void *ctx), void *ctx)
+{
+    bitsdo_list_entry *e;
+    ULONG n = 0;
+
+    AcquireSRWLockShared(&list_lock);
+    for (e = list_head.next; e != &list_head; e = e->next)
+        if (!filter || filter(CONTAINING_RECORD(e, bitsdo_job, entry), ctx))
+            n++;
+    ReleaseSRWLockShared(&list_lock);
+    return n;
 }
 
 void bitsdo_job_list_free(bitsdo_job **jobs, ULONG count)

@@ -80,8 +80,9 @@ DWORD bitsdo_policy_bits_limit(bitsdo_bits_limit which)
         const WCHAR *name;
         DWORD fallback, ceiling;
     } limits[] = {
-        [BITSDO_LIMIT_JOBS_PER_USER] = {L"MaxJobsPerUser", 0, MAXDWORD},
-        [BITSDO_LIMIT_JOBS_PER_MACHINE] = {L"MaxJobsPerMachine", 0, MAXDWORD},
+        [BITSDO_LIMIT_JOBS_PER_USER] = {L"MaxJobsPerUser", BITSDO_DEFAULT_JOBS_PER_USER, BITSDO_MAX_JOBS},
+        [BITSDO_LIMIT_JOBS_PER_MACHINE] = {L"MaxJobsPerMachine", BITSDO_DEFAULT_JOBS_PER_MACHINE,
+                                           BITSDO_MAX_JOBS},
         [BITSDO_LIMIT_FILES_PER_JOB] = {L"MaxFilesPerJob", BITSDO_DEFAULT_FILES_PER_JOB,
                                         BITSDO_MAX_FILES_PER_JOB},
         [BITSDO_LIMIT_RANGES_PER_FILE] = {L"MaxRangesPerFile", BITSDO_DEFAULT_RANGES_PER_FILE,

@@ -28,15 +28,16 @@ WCHAR *bitsdo_policy_string(const WCHAR *key, const WCHAR *name);
 #define BITSDO_POLICY_BITS_KEY L"SOFTWARE\\Policies\\Microsoft\\Windows\\BITS"
 
 /* The BITS job limits (REG_DWORD values MaxJobsPerUser, MaxJobsPerMachine,
- * MaxFilesPerJob, MaxRangesPerFile). Not configured, or 0: no job-count
- * limit (as before these policies were read), 200 files per job and 4,096
- * ranges per file; configured values are capped at what the core accepts
- * (BITSDO_MAX_FILES_PER_JOB, BITSDO_MAX_RANGES_PER_FILE). "Machine" is what
- * one host (or one process, for the private classes) holds: other users'
- * jobs live in their own hosts. */
+ * MaxFilesPerJob, MaxRangesPerFile). Not configured, or 0: Windows'
+ * defaults, 60 jobs per user, 300 per machine, 200 files per job, and our
+ * 4,096 ranges per file (Windows' 500 is too few for DO's ranged
+ * downloads); configured values are capped at what the core accepts
+ * (BITSDO_MAX_JOBS, BITSDO_MAX_FILES_PER_JOB, BITSDO_MAX_RANGES_PER_FILE).
+ * "Machine" is what one host (or one process, for the private classes)
+ * holds: other users' jobs live in their own hosts. */
 typedef enum bitsdo_bits_limit {
-    BITSDO_LIMIT_JOBS_PER_USER,    /* 0: no limit */
-    BITSDO_LIMIT_JOBS_PER_MACHINE, /* 0: no limit */
+    BITSDO_LIMIT_JOBS_PER_USER,
+    BITSDO_LIMIT_JOBS_PER_MACHINE,
     BITSDO_LIMIT_FILES_PER_JOB,
     BITSDO_LIMIT_RANGES_PER_FILE
 } bitsdo_bits_limit;
