@@ -30,7 +30,20 @@
  * reaches the server (EnumJobs, one Next) and prints
  *   RESULT manager=host t_activate=... t_firstcall=... t_total=...
  *
+ * With --scale N it measures how the cost grows with the number of jobs:
+ * it creates N idle jobs of one file each (CreateJob + AddFile, not
+ * resumed), then times one EnumJobs walked to its end (IEnumBackgroundCopyJobs
+ * Next in batches of 100), GetJob of every job by its id, and Cancel of
+ * every job, and prints
+ *   RESULT manager=bitsdo jobs=N enumerated=... t_create=... t_enum=...
+ *          getjob_us=... t_cancel=... heap_bytes_per_job=...
+ * heap_bytes_per_job is the growth of the bytes in use in the process's
+ * heaps (HeapWalk) per idle job; 0 for a manager in another process (and
+ * the handles a job holds live in the wineserver, not counted). Jobs
+ * already there are counted by EnumJobs but not created or cancelled.
+ *
  * Usage:
+ *   bench --manager bitsdo|host|bits|{CLSID} --dest WINDIR --url URL --scale N
  *   bench --manager bitsdo|host|bits|{CLSID} --dest WINDIR --size BYTES
  *         (--url URL | --url-prefix URL --count N [--width W])
  *         [--per-job N] [--probe] [--timeout SECONDS] [--poll-ms MS]
@@ -244,7 +257,8 @@ static WCHAR *widen(const WCHAR *s)
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: bench --manager bitsdo|host|bits|{CLSID} --dest WINDIR --size BYTES\n"
+            "usage: bench --manager bitsdo|host|bits|{CLSID} --dest WINDIR --url URL --scale N\n"
+            "       bench --manager bitsdo|host|bits|{CLSID} --dest WINDIR --size BYTES\n"
             "             (--url URL | --url-prefix URL --count N [--width W])\n"
             "             [--per-job N] [--probe] [--timeout SECONDS] [--poll-ms MS]\n"
             "       bench --manager bitsdo|host|bits|{CLSID} --activate-only\n");
@@ -332,13 +346,128 @@ static int activate(const WCHAR *arg)
     return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* scaling with the number of jobs                                      */
+/* ------------------------------------------------------------------ */
+
+/* Bytes in use in every heap of the process (HeapWalk's busy blocks):
+ * what the DLL allocated, whichever heap malloc sits on. */
+static unsigned long long heap_in_use(void)
+{
+    HANDLE heaps[64];
+    DWORD n = GetProcessHeaps(ARRAYSIZE(heaps), heaps), i;
+    unsigned long long total = 0;
+
+    for (i = 0; i < n && i < ARRAYSIZE(heaps); i++) {
+        PROCESS_HEAP_ENTRY e;
+
+        e.lpData = NULL;
+        if (!HeapLock(heaps[i]))
+            continue;
+        while (HeapWalk(heaps[i], &e))
+            if (e.wFlags & PROCESS_HEAP_ENTRY_BUSY)
+                total += e.cbData;
+        HeapUnlock(heaps[i]);
+    }
+    return total;
+}
+
+/* --scale N: see the head of this file. */
+static int scale(const WCHAR *manager_arg, const WCHAR *dest, const WCHAR *url, unsigned n)
+{
+    IBackgroundCopyManager *manager = NULL;
+    IEnumBackgroundCopyJobs *e = NULL;
+    IBackgroundCopyJob *batch[100];
+    GUID *ids = calloc(n, sizeof(*ids));
+    WCHAR local[MAX_PATH];
+    unsigned long long heap0, heap1;
+    unsigned i, seen = 0;
+    double t0, t_create, t_enum, t_get, t_cancel;
+    const char *name;
+    ULONG got, k;
+    CLSID clsid;
+    HRESULT hr;
+
+    if (!ids || !(name = manager_clsid(manager_arg, &clsid)))
+        return usage();
+    if (FAILED(hr = CoInitializeEx(NULL, COINIT_MULTITHREADED)))
+        return fail(hr, "CoInitializeEx");
+    if (FAILED(hr = CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
+                                     &IID_IBackgroundCopyManager, (void **)&manager)))
+        return fail(hr, "CoCreateInstance");
+    heap0 = heap_in_use();
+    t0 = bench_now();
+    for (i = 0; i < n; i++) {
+        IBackgroundCopyJob *job;
+
+        if (FAILED(hr = IBackgroundCopyManager_CreateJob(manager, L"bitsdo bench scale", BG_JOB_TYPE_DOWNLOAD,
+                                                         &ids[i], &job)))
+            return fail(hr, "CreateJob");
+        _snwprintf(local, ARRAYSIZE(local), L"%ls\\scale%06u", dest, i);
+        local[ARRAYSIZE(local) - 1] = 0;
+        hr = IBackgroundCopyJob_AddFile(job, url, local);
+        IBackgroundCopyJob_Release(job);
+        if (FAILED(hr))
+            return fail(hr, "AddFile");
+    }
+    t_create = bench_now() - t0;
+    heap1 = heap_in_use();
+
+    t0 = bench_now();
+    if (FAILED(hr = IBackgroundCopyManager_EnumJobs(manager, 0, &e)))
+        return fail(hr, "EnumJobs");
+    do {
+        got = 0;
+        hr = IEnumBackgroundCopyJobs_Next(e, ARRAYSIZE(batch), batch, &got);
+        for (k = 0; k < got; k++)
+            IBackgroundCopyJob_Release(batch[k]);
+        seen += got;
+    } while (hr == S_OK && got);
+    IEnumBackgroundCopyJobs_Release(e);
+    t_enum = bench_now() - t0;
+    if (FAILED(hr) || seen < n)
+        return fail(FAILED(hr) ? hr : E_FAIL, "EnumJobs: Next");
+
+    t0 = bench_now();
+    for (i = 0; i < n; i++) {
+        IBackgroundCopyJob *job;
+
+        if (FAILED(hr = IBackgroundCopyManager_GetJob(manager, &ids[i], &job)))
+            return fail(hr, "GetJob");
+        IBackgroundCopyJob_Release(job);
+    }
+    t_get = bench_now() - t0;
+
+    t0 = bench_now();
+    for (i = 0; i < n; i++) {
+        IBackgroundCopyJob *job;
+
+        if (FAILED(hr = IBackgroundCopyManager_GetJob(manager, &ids[i], &job)))
+            return fail(hr, "GetJob before Cancel");
+        hr = IBackgroundCopyJob_Cancel(job);
+        IBackgroundCopyJob_Release(job);
+        if (FAILED(hr))
+            return fail(hr, "Cancel");
+    }
+    t_cancel = bench_now() - t0; /* (GetJob included: subtract getjob_us * n) */
+
+    IBackgroundCopyManager_Release(manager);
+    CoUninitialize();
+    free(ids);
+    printf("RESULT manager=%s jobs=%u enumerated=%u t_create=%.6f t_enum=%.6f getjob_us=%.3f t_cancel=%.6f "
+           "heap_bytes_per_job=%.0f\n",
+           name, n, seen, t_create, t_enum, t_get * 1e6 / n, t_cancel,
+           heap1 > heap0 ? (double)(heap1 - heap0) / n : 0.0);
+    return 0;
+}
+
 int wmain(int argc, WCHAR **argv)
 {
     const WCHAR *manager_arg = NULL, *dest = NULL, *url = NULL, *prefix = NULL;
     const char *manager_name = "bits";
     BOOL activate_only = FALSE;
     unsigned long long size = 0;
-    unsigned count = 1, width = 4, timeout_s = 600, poll_ms = 5, per_job = 0, njobs, j;
+    unsigned count = 1, width = 4, timeout_s = 600, poll_ms = 5, per_job = 0, njobs, j, scale_jobs = 0;
     BOOL probe_on = FALSE, callbacks = TRUE;
     CLSID clsid;
     IBackgroundCopyManager *manager = NULL;
@@ -389,12 +518,17 @@ int wmain(int argc, WCHAR **argv)
             timeout_s = (unsigned)wcstoul(val, NULL, 10);
         else if (!wcscmp(arg, L"--poll-ms"))
             poll_ms = (unsigned)wcstoul(val, NULL, 10);
+        else if (!wcscmp(arg, L"--scale"))
+            scale_jobs = (unsigned)wcstoul(val, NULL, 10);
         else
             return usage();
         a++;
     }
     if (activate_only && manager_arg)
         return activate(manager_arg);
+    if (scale_jobs)
+        return manager_arg && dest && url && scale_jobs <= 1000000 ? scale(manager_arg, dest, url, scale_jobs)
+                                                                 : usage();
     if (!manager_arg || !dest || !size || (!url == !prefix) || !count || count > 100000 ||
         width > 9 || !timeout_s || !poll_ms)
         return usage();
