@@ -45,6 +45,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TOOLS = os.path.join(ROOT, "tools")
 NAMES = {"bitsdo": "bitsdo.dll", "host": "bitsdo host", "bits": "Wine BITS (qmgr)", "curl": "curl (host)"}
 ACT = ("act_cold", "act_warm")
+# How cost grows (issue 13): "scaleN" (N idle jobs: create, EnumJobs, GetJob,
+# Cancel, heap per job; bench --scale), "jobsN" (the small files spread over N
+# jobs transferring at once) and "file" (the big file through file://, against cp).
+GROWTH_TOOLS = {"scale": ("bitsdo", "host"), "jobs": ("bitsdo", "host"), "file": ("bitsdo", "curl")}
+
+
+def growth_kind(case):
+    """'scale', 'jobs', 'file' or None; scaleN/jobsN carry N."""
+    for kind in ("scale", "jobs"):
+        if case.startswith(kind) and case[len(kind):].isdigit():
+            return kind
+    return "file" if case == "file" else None
 
 
 def say(msg):
@@ -113,6 +125,12 @@ class Bench:
         run([os.path.join(TOOLS, "nginx-fixture.sh"), "genmany", self.ngdir, "small/f",
              str(self.a.small_count), self.a.small_size], timeout=600)
         self.width = max(4, len(str(self.a.small_count - 1)))
+        if any(growth_kind(c) in ("scale", "jobs") for c in self.a.cases.split(",")):
+            # BITS's own policies, raised as an administrator would for a fleet
+            # (defaults 60 jobs per user, 300 per machine); Wine's BITS ignores them.
+            for name in ("MaxJobsPerUser", "MaxJobsPerMachine"):
+                run(["wine", "reg", "add", r"HKLM\SOFTWARE\Policies\Microsoft\Windows\BITS", "/v", name,
+                     "/t", "REG_DWORD", "/d", "100000", "/f"], env=self.env, timeout=120)
 
     def teardown(self):
         try:
@@ -150,6 +168,12 @@ class Bench:
             return ["wine", self.a.exe, "--manager", tool, "--activate-only"]
         cmd = ["wine", self.a.exe, "--manager", tool, "--dest", self.winpath(dest),
                "--timeout", str(self.a.timeout)]
+        kind = growth_kind(case)
+        if kind == "scale":
+            return cmd + ["--url", self.url("small/f%0*d" % (self.width, 0)), "--scale", case[5:]]
+        if kind == "file":
+            url = "file:///" + self.winpath(os.path.join(self.ngdir, "www", "big.bin")).replace("\\", "/")
+            return cmd + ["--url", url, "--size", str(self.big)]
         if case in ("big", "probe", "warm"):
             name = "warm.bin" if case == "warm" else "big.bin"
             size = 1024 * 1024 if case == "warm" else self.big
@@ -169,6 +193,8 @@ class Bench:
                     "--size", str(self.small)]
             if case == "many":
                 cmd += ["--per-job", str(self.a.per_job)]
+            elif kind == "jobs":
+                cmd += ["--per-job", str(max(1, self.a.small_count // int(case[4:])))]
             # "many1": all files in one job (what Wine's BITS allows; bitsdo caps jobs at 200 files)
         return cmd
 
@@ -200,6 +226,7 @@ class Bench:
                             rec[k] = float(v)
                         except ValueError:
                             rec[k] = v
+                    rec.setdefault("t_total", rec.get("t_create", 0.0))  # scaleN
                     rec["ok"] = True
         except subprocess.TimeoutExpired:
             rec["error"] = "timed out"
@@ -212,6 +239,15 @@ class Bench:
         return rec
 
     def measure_curl(self, case, dest):
+        if case == "file":  # the same copy by cp
+            cmd = ["cp", os.path.join(self.ngdir, "www", "big.bin"), os.path.join(dest, "big.bin")]
+            t = time.perf_counter()
+            run(cmd, timeout=self.a.timeout)
+            total = time.perf_counter() - t
+            if os.path.getsize(os.path.join(dest, "big.bin")) != self.big:
+                raise RuntimeError("cp: wrong size")
+            return {"ok": True, "t_total": total, "files": 1, "bytes": self.big, "mb_per_s": self.big / 1e6 / total,
+                    "files_per_s": 1 / total, "command": " ".join(shlex.quote(c) for c in cmd)}
         if case in ("big", "warm"):
             name = "warm.bin" if case == "warm" else "big.bin"
             size = 1024 * 1024 if case == "warm" else self.big
@@ -248,6 +284,8 @@ class Bench:
         for rep in range(1, reps + 1):
             for case in cases:
                 for tool in self.tools:
+                    if growth_kind(case) and tool not in GROWTH_TOOLS[growth_kind(case)]:
+                        continue
                     if tool == "curl" and case in ("probe", "many1") + ACT:
                         continue
                     if tool == "host" and case == "many1":
@@ -257,6 +295,9 @@ class Bench:
                     limit = self.a.bits_runs if tool == "bits" else self.a.runs
                     if rep > limit:
                         continue
+                    if any(r["tool"] == tool and r["case"] == case and r.get("error") == "timed out"
+                           for r in self.results):
+                        continue  # a run that timed out is not repeated
                     r = self.measure(tool, case, rep)
                     if r.get("ok"):
                         extra = ""
@@ -265,6 +306,11 @@ class Bench:
                         if case in ACT:
                             say("run %d %-8s %-6s activate %.1f ms, first call %.1f ms"
                                 % (rep, case, tool, r["t_activate"] * 1e3, r["t_firstcall"] * 1e3))
+                            continue
+                        if growth_kind(case) == "scale":
+                            say("run %d %-10s %-6s create %.3f s, EnumJobs %.2f ms, GetJob %.1f us, cancel %.3f s, "
+                                "%.0f heap bytes/job" % (rep, case, tool, r["t_create"], r["t_enum"] * 1e3,
+                                                        r["getjob_us"], r["t_cancel"], r["heap_bytes_per_job"]))
                             continue
                         say("run %d %-5s %-6s %8.3f s %9.2f MB/s %9.1f files/s%s"
                             % (rep, case, tool, r["t_total"], r["mb_per_s"], r["files_per_s"], extra))
@@ -418,6 +464,38 @@ class Bench:
                     S.append("| %s | %s | %s | - | - | - | 0/%d |" % (NAMES[tool], case, label, n))
         spread = "\n".join(S)
 
+        G = []
+        def gmed(tool, case, key, scale=1.0, digits=1):
+            v = self.median(tool, case, key)
+            return "-" if v is None else ("%." + str(digits) + "f") % (v * scale)
+        for case in self.a.cases.split(","):
+            kind = growth_kind(case)
+            if kind == "scale":
+                for tool in GROWTH_TOOLS["scale"]:
+                    if tool in self.tools:
+                        G.append("| %s | %s idle jobs | %s | %s | %s | %s | %s |" % (
+                            NAMES[tool], "{:,}".format(int(case[5:])), gmed(tool, case, "t_create", 1e3),
+                            gmed(tool, case, "t_enum", 1e3, 2), gmed(tool, case, "getjob_us", 1, 1),
+                            gmed(tool, case, "t_cancel", 1e3), gmed(tool, case, "heap_bytes_per_job", 1, 0)))
+        if G:
+            G = ["| Tool | Jobs | CreateJob+AddFile, all, ms | EnumJobs walked, ms | GetJob, us/call | "
+                 "Cancel, all, ms | heap bytes per idle job |", "|---|---|---:|---:|---:|---:|---:|"] + G
+        J = []
+        for case in self.a.cases.split(","):
+            kind = growth_kind(case)
+            if kind == "jobs":
+                J.append("| %s files of %s in %s jobs at once, files/s | %s | %s |" % (
+                    "{:,}".format(self.a.small_count), self.a.small_size, "{:,}".format(int(case[4:])),
+                    gmed("bitsdo", case, "files_per_s", 1, 0), gmed("host", case, "files_per_s", 1, 0)))
+            elif kind == "file":
+                b, c = self.median("bitsdo", case, "mb_per_s"), self.median("curl", case, "mb_per_s")
+                J.append("| one %s file from a local path (file:// against cp), MB/s | %s | cp: %s (%s) |" % (
+                    self.a.big_size, gmed("bitsdo", case, "mb_per_s"), gmed("curl", case, "mb_per_s"),
+                    ratio(b, c)))
+        if J:
+            J = ["| Case | bitsdo.dll | bitsdo host (jobs), cp (file) |", "|---|---:|---:|"] + J
+        growth = "\n".join(G) + ("\n\n" if G and J else "") + "\n".join(J)
+
         errs = []
         for tool in self.tools:
             for case in self.a.cases.split(","):
@@ -462,6 +540,9 @@ class Bench:
         md.append("Jobs in the per-user host against Wine's BITS service (ratios: above 1 means the host is "
                   "better):\n\n" + xtable + "\n")
         md.append(targets + "\n")
+        if growth:
+            md.append("How cost grows (policies MaxJobsPerUser/MaxJobsPerMachine raised to 100,000 in the "
+                      "bench prefix):\n\n" + growth + "\n")
         md.append("Spread of the runs:\n\n" + spread + "\n")
         if errs:
             md.append("Failures:\n\n" + "\n".join(errs) + "\n")
@@ -489,7 +570,9 @@ def main():
     p.add_argument("--cases", default="big,many,many1,probe,act_cold,act_warm",
                    help="big: one large file; many: the small files (--per-job files per job); "
                         "many1: the small files in one job; probe: GetProgress ns/call during 'big'; "
-                        "act_cold/act_warm: activation with the server stopped/running")
+                        "act_cold/act_warm: activation with the server stopped/running; "
+                        "scaleN: N idle jobs (create, EnumJobs, GetJob, Cancel, heap per job); "
+                        "jobsN: the small files over N jobs at once; file: the big file through file:// against cp")
     p.add_argument("--big-size", default="200M")
     p.add_argument("--small-count", type=int, default=1000)
     p.add_argument("--small-size", default="10K")
