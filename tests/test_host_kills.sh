@@ -60,6 +60,15 @@ dst="$WORK/out/$name"
 # Unix pids of this prefix's bitsdo-host.exe (other prefixes may run their own): processes
 # whose program (first word of the command line) is the host; this script, which has the
 # host's path among its arguments, is not one.
+# Wine's taskkill of the host's own bitness: with Wine's 32-bit half installed, `wine taskkill`
+# runs the 32-bit one, which under Wine 8 does not see 64-bit processes ("Could not find
+# process"), so a 64-bit host is killed by the 64-bit taskkill (the 64-bit loader).
+taskkill_cmd=("$RUN" taskkill)
+if [ -x /usr/lib/wine/wine64 ] &&
+    "$PY" -c 'import struct,sys; d=open(sys.argv[1],"rb").read(4096); o=struct.unpack_from("<I",d,0x3c)[0]; sys.exit(struct.unpack_from("<H",d,o+4)[0] != 0x8664)' "$HOST"; then
+    taskkill_cmd=(env WINELOADER=/usr/lib/wine/wine64 /usr/lib/wine/wine64 taskkill)
+fi
+
 host_pids()
 {
     local p
@@ -116,7 +125,8 @@ for ((round = 0; round < ROUNDS; round++)); do
     pids=$(host_pids)
     [ -n "$pids" ] || fail "round $round: no host process"
     if ((round % 2 == 0)); then
-        "$RUN" taskkill /F /IM bitsdo-host.exe >/dev/null 2>&1 || fail "round $round: taskkill failed"
+        "${taskkill_cmd[@]}" /F /IM bitsdo-host.exe >"$WORK/taskkill.out" 2>&1 ||
+            fail "round $round: taskkill failed: $(tr -d '\r' <"$WORK/taskkill.out")"
         how=TerminateProcess
     else
         kill -9 $pids || fail "round $round: kill -9 failed"
