@@ -53,10 +53,22 @@ static BOOL is_bits_job(bitsdo_job *job, void *ctx)
     return job->events == &bitsdo_bits_events && bitsdo_job_owned_by(job, ctx);
 }
 
-/* How many BITS jobs of `sid` (NULL: of every user) this host holds. */
-static ULONG count_jobs(WCHAR *sid)
+/* One walk of the job list counts both: every BITS job this host holds,
+ * and those of `sid` (the caller). */
+typedef struct job_counts {
+    const WCHAR *sid;
+    ULONG mine;
+} job_counts;
+
+static BOOL count_bits_job(bitsdo_job *job, void *ctx)
 {
-    return bitsdo_job_count(is_bits_job, sid);
+    job_counts *counts = ctx;
+
+    if (!is_bits_job(job, NULL))
+        return FALSE;
+    if (bitsdo_job_owned_by(job, counts->sid))
+        counts->mine++;
+    return TRUE;
 }
 
 /* The MaxJobsPerMachine and MaxJobsPerUser policies (policy.h). Two
@@ -65,16 +77,16 @@ static HRESULT check_job_limits(void)
 {
     DWORD per_machine = bitsdo_policy_bits_limit(BITSDO_LIMIT_JOBS_PER_MACHINE);
     DWORD per_user = bitsdo_policy_bits_limit(BITSDO_LIMIT_JOBS_PER_USER);
-    WCHAR *sid;
-    ULONG count;
+    WCHAR *sid = bitsdo_current_user_sid();
+    job_counts counts = {sid, 0};
+    ULONG all = bitsdo_job_count(count_bits_job, &counts);
 
-    if (count_jobs(NULL) >= per_machine)
-        return BITSDO_BG_E_TOO_MANY_JOBS_PER_MACHINE;
-    if (!(sid = bitsdo_current_user_sid()))
-        return HRESULT_FROM_WIN32(ERROR_NO_TOKEN);
-    count = count_jobs(sid);
     free(sid);
-    return count >= per_user ? BITSDO_BG_E_TOO_MANY_JOBS_PER_USER : S_OK;
+    if (all >= per_machine)
+        return BITSDO_BG_E_TOO_MANY_JOBS_PER_MACHINE;
+    if (!sid)
+        return HRESULT_FROM_WIN32(ERROR_NO_TOKEN);
+    return counts.mine >= per_user ? BITSDO_BG_E_TOO_MANY_JOBS_PER_USER : S_OK;
 }
 
 static HRESULT WINAPI manager_CreateJob(IBackgroundCopyManager *iface, LPCWSTR name, BG_JOB_TYPE type,
