@@ -27,11 +27,6 @@ for f in "$EXE64" "$DLL64" "$HOST64"; do
     [ -f "$f" ] || { echo "SKIP: the 64-bit build is not there ($f)"; exit 77; }
 done
 
-checks=0
-fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
-ok() { checks=$((checks + 1)); printf 'ok %d - %s\n' "$checks" "$*"; }
-win() { printf 'Z:%s' "${1//\//\\}"; }
-
 export WINEPREFIX=$WORK/prefix
 finish()
 {
@@ -42,10 +37,15 @@ trap finish EXIT
 
 rm -rf "$WORK"
 mkdir -p "$WORK/out"
-"$ROOT/tools/wineprefix.sh" setup "$WINEPREFIX" "$DLL64" >"$WORK/setup.log" 2>&1 ||
-    fail "registering the 64-bit DLL (see $WORK/setup.log)"
-"$ROOT/tools/wineprefix.sh" setup "$WINEPREFIX" "$DLL32" >>"$WORK/setup.log" 2>&1 ||
-    fail "registering the 32-bit DLL (see $WORK/setup.log)"
+for dll in "$DLL64" "$DLL32"; do
+    "$ROOT/tools/wineprefix.sh" setup "$WINEPREFIX" "$dll" >>"$WORK/setup.log" 2>&1 ||
+        { echo "FAIL: registering $dll (see $WORK/setup.log)" >&2; exit 1; }
+done
+# fail, ok and win (cli_lib.sh wants the prefix made first).
+EXE=$EXE32
+PY=${BITSDO_PYTHON3:-python3}
+# shellcheck source=cli_lib.sh
+. "$ROOT/tests/cli_lib.sh"
 ok "both halves registered in one prefix"
 
 port=$(cat "$SERVERS/nginx/http_port")

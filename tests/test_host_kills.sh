@@ -57,9 +57,6 @@ log=$SERVERS/nginx/logs/access.log
 url="http://127.0.0.1:$nport/slow/$name"
 dst="$WORK/out/$name"
 
-# Unix pids of this prefix's bitsdo-host.exe (other prefixes may run their own): processes
-# whose program (first word of the command line) is the host; this script, which has the
-# host's path among its arguments, is not one.
 # Wine's taskkill of the host's own bitness: with Wine's 32-bit half installed, `wine taskkill`
 # runs the 32-bit one, which under Wine 8 does not see 64-bit processes ("Could not find
 # process"), so a 64-bit host is killed by the 64-bit taskkill (the 64-bit loader).
@@ -69,6 +66,9 @@ if [ -x /usr/lib/wine/wine64 ] &&
     taskkill_cmd=(env WINELOADER=/usr/lib/wine/wine64 /usr/lib/wine/wine64 taskkill)
 fi
 
+# Unix pids of this prefix's bitsdo-host.exe (other prefixes may run their own): processes
+# whose program (first word of the command line) is the host; this script, which has the
+# host's path among its arguments, is not one.
 host_pids()
 {
     local p
