@@ -10,6 +10,7 @@
 #include "DeliveryOptimization.h"
 #include "errors.h"
 #include "fetch.h"
+#include "idmap.h"
 #include "names.h"
 #include "policy.h"
 #include "prof.h"
@@ -47,6 +48,7 @@ typedef struct bitsdo_job_impl {
     UINT64 kept_high;
     BOOL attempt_data, attempt_new;
     uint32_t wasted;            /* attempts in a row that received only bytes it had */
+    bitsdo_idmap_node id_node;  /* in id_index while in the list (list_lock) */
 } bitsdo_job_impl;
 
 /* Attempts in a row that receive data but no byte the job did not already
@@ -57,6 +59,9 @@ typedef struct bitsdo_job_impl {
 static SRWLOCK list_lock = SRWLOCK_INIT;
 static const bitsdo_engine_hooks *hooks; /* set once by the host, before any job */
 static bitsdo_list_entry list_head = {&list_head, &list_head};
+/* The same jobs by id (list_lock): finding a job and refusing a duplicate
+ * id cost the same with 10 jobs as with 100,000; its count is the list's. */
+static bitsdo_idmap id_index = BITSDO_IDMAP_INIT;
 static volatile LONG live_jobs;
 
 static bitsdo_job_impl *impl_from_job(bitsdo_job *job)
@@ -153,8 +158,6 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
 {
     bitsdo_job_impl *impl;
     bitsdo_job *job;
-    bitsdo_list_entry *e;
-    ULONG count = 0;
     WCHAR *sid;
     HRESULT hr;
 
@@ -192,19 +195,17 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
         ReleaseSRWLockExclusive(&job->lock);
     }
 
+    impl->id_node.id = job->rec.id;
     AcquireSRWLockExclusive(&list_lock);
-    for (e = list_head.next; e != &list_head; e = e->next) {
-        if (!memcmp(CONTAINING_RECORD(e, bitsdo_job, entry)->rec.id, job->rec.id, sizeof(GUID))) {
-            ReleaseSRWLockExclusive(&list_lock);
-            hr = E_INVALIDARG;
-            goto fail;
-        }
-        count++;
-    }
-    if (count >= BITSDO_MAX_JOBS) {
+    if (id_index.count >= BITSDO_MAX_JOBS) {
         /* The policies (manager.c) are lower; this bounds every family. */
         ReleaseSRWLockExclusive(&list_lock);
         hr = BITSDO_BG_E_TOO_MANY_JOBS_PER_USER;
+        goto fail;
+    }
+    /* E_INVALIDARG for an id already in the list. */
+    if (FAILED(hr = bitsdo_idmap_insert(&id_index, &impl->id_node))) {
+        ReleaseSRWLockExclusive(&list_lock);
         goto fail;
     }
     job->entry.next = &list_head;
@@ -359,6 +360,9 @@ static void list_remove(bitsdo_job *job)
         job->entry.prev->next = job->entry.next;
         job->entry.next->prev = job->entry.prev;
         job->in_list = FALSE;
+        bitsdo_idmap_remove(&id_index, &impl_from_job(job)->id_node);
+        if (!id_index.count)
+            bitsdo_idmap_clear(&id_index); /* nothing kept while no job lives */
     }
     ReleaseSRWLockExclusive(&list_lock);
     if (was_in) {
@@ -451,17 +455,15 @@ void bitsdo_jobs_remove_temp_files(BOOL process_exit)
 
 HRESULT bitsdo_job_find(const GUID *id, bitsdo_job **out)
 {
-    bitsdo_list_entry *e;
+    bitsdo_idmap_node *node;
 
     AcquireSRWLockShared(&list_lock);
-    for (e = list_head.next; e != &list_head; e = e->next) {
-        bitsdo_job *job = CONTAINING_RECORD(e, bitsdo_job, entry);
-        if (!memcmp(job->rec.id, id, sizeof(*id))) {
-            bitsdo_job_addref(job);
-            ReleaseSRWLockShared(&list_lock);
-            *out = job;
-            return S_OK;
-        }
+    if ((node = bitsdo_idmap_find(&id_index, (const uint8_t *)id))) {
+        bitsdo_job_impl *impl = CONTAINING_RECORD(node, bitsdo_job_impl, id_node);
+        bitsdo_job_addref(&impl->pub);
+        ReleaseSRWLockShared(&list_lock);
+        *out = &impl->pub;
+        return S_OK;
     }
     ReleaseSRWLockShared(&list_lock);
     return BITSDO_BG_E_NOT_FOUND;
@@ -471,12 +473,11 @@ HRESULT bitsdo_job_list(bitsdo_job ***jobs, ULONG *count,
                         BOOL (*filter)(bitsdo_job *job, void *ctx), void *ctx)
 {
     bitsdo_list_entry *e;
-    ULONG n = 0, total = 0;
+    ULONG n = 0, total;
     bitsdo_job **array;
 
     AcquireSRWLockShared(&list_lock);
-    for (e = list_head.next; e != &list_head; e = e->next)
-        total++;
+    total = (ULONG)id_index.count;
     if (!(array = calloc(total ? total : 1, sizeof(*array)))) {
         ReleaseSRWLockShared(&list_lock);
         return E_OUTOFMEMORY;
@@ -500,9 +501,12 @@ ULONG bitsdo_job_count(BOOL (*filter)(bitsdo_job *job, void *ctx), void *ctx)
     ULONG n = 0;
 
     AcquireSRWLockShared(&list_lock);
-    for (e = list_head.next; e != &list_head; e = e->next)
-        if (!filter || filter(CONTAINING_RECORD(e, bitsdo_job, entry), ctx))
-            n++;
+    if (!filter)
+        n = (ULONG)id_index.count;
+    else
+        for (e = list_head.next; e != &list_head; e = e->next)
+            if (filter(CONTAINING_RECORD(e, bitsdo_job, entry), ctx))
+                n++;
     ReleaseSRWLockShared(&list_lock);
     return n;
 }

@@ -159,7 +159,8 @@ HRESULT bitsdo_job_find(const GUID *id, bitsdo_job **out);
 HRESULT bitsdo_job_list(bitsdo_job ***jobs, ULONG *count,
                         BOOL (*filter)(bitsdo_job *job, void *ctx), void *ctx);
 void bitsdo_job_list_free(bitsdo_job **jobs, ULONG count);
-/* How many jobs `filter` (called with the list locked) keeps; no copies. */
+/* How many jobs `filter` (called with the list locked) keeps; no copies.
+ * With no filter: every job in the list, without a walk. */
 ULONG bitsdo_job_count(BOOL (*filter)(bitsdo_job *job, void *ctx), void *ctx);
 /* Deletes the temp files of every job still in the list, for DllMain's
  * DLL_PROCESS_DETACH (process_exit: reserved != NULL, the other threads are
