@@ -175,7 +175,8 @@ typedef struct slot {
     LONG gen;       /* bumped when the object is replaced */
     IUnknown *obj;  /* the slot's reference */
     IUnknown *obj2; /* BITS 1.0: the group's IBackgroundCopyJob1 */
-    GUID id, id2;   /* the job's (download's, group's) id; BITS 1.0: the job's */
+    GUID id;        /* the job's, the download's or the group's */
+    GUID id2;       /* BITS 1.0: the group's job */
     /* Progress floors: the most any returned call saw (cross-thread monotonic). */
     UINT64 floor_bytes;
     ULONG floor_files_total, floor_files_done;
