@@ -4,8 +4,10 @@
  * and nginx for files that finish), for each API family in turn:
  *   - BITS: GetProgress, GetState, Suspend, Resume, AddFile, SetPriority,
  *     EnumJobs, GetJob, GetError, GetDisplayName, SetDescription, Cancel,
- *     Complete, and Release of the last reference (each thread holds its own
- *     references; a job's last one goes wherever it happens to go);
+ *     Complete, SetNotifyInterface and SetNotifyFlags (one listener that
+ *     reads the job it is called for, set and taken away while the engine
+ *     calls it), and Release of the last reference (each thread holds its
+ *     own references; a job's last one goes wherever it happens to go);
  *   - Delivery Optimization: IDODownload Start, Pause, Abort, Finalize,
  *     GetStatus, GetProperty, SetProperty, IDOManager EnumDownloads;
  *   - BITS 1.0: IBackgroundCopyGroup ResumeGroup, SuspendGroup, CancelGroup,
@@ -59,6 +61,8 @@ enum method {
     M_SETDESCRIPTION,
     M_CANCEL,
     M_COMPLETE,
+    M_SETNOTIFYINTERFACE,
+    M_SETNOTIFYFLAGS,
     M_RELEASE,
     /* Delivery Optimization */
     M_DO_START,
@@ -115,6 +119,8 @@ static const method_info methods[M_COUNT] = {
     [M_SETDESCRIPTION] = {"IBackgroundCopyJob::SetDescription", {S_OK, BG_E_INVALID_STATE}, 2},
     [M_CANCEL] = {"IBackgroundCopyJob::Cancel", {S_OK, BG_E_INVALID_STATE, BG_S_UNABLE_TO_DELETE_FILES}, 3},
     [M_COMPLETE] = {"IBackgroundCopyJob::Complete", {S_OK, BG_E_INVALID_STATE, BG_S_PARTIAL_COMPLETE}, 3},
+    [M_SETNOTIFYINTERFACE] = {"IBackgroundCopyJob::SetNotifyInterface", {S_OK, BG_E_INVALID_STATE}, 2},
+    [M_SETNOTIFYFLAGS] = {"IBackgroundCopyJob::SetNotifyFlags", {S_OK, BG_E_INVALID_STATE}, 2},
     [M_RELEASE] = {"IBackgroundCopyJob::Release", {S_OK}, 1},
     [M_DO_START] = {"IDODownload::Start", {S_OK, DO_E_INVALID_STATE_}, 2},
     [M_DO_PAUSE] = {"IDODownload::Pause", {S_OK, DO_E_INVALID_STATE_}, 2},
@@ -484,6 +490,107 @@ static void new_local(WCHAR *out)
 
 /* --- BITS ------------------------------------------------------------------ */
 
+/* One listener shared by every job (set and taken away by the threads): it
+ * reads the job it is called for, from the engine's delivery thread, while
+ * the hammer goes on. Static: the DLL may still hold it at the end. */
+typedef struct listener {
+    IBackgroundCopyCallback2 IBackgroundCopyCallback2_iface;
+    volatile LONG refs;
+    volatile LONG transferred, error, modification, file_transferred;
+} listener;
+
+static listener the_listener;
+
+static HRESULT WINAPI cb_QueryInterface(IBackgroundCopyCallback2 *iface, REFIID riid, void **out)
+{
+    if (!out)
+        return E_POINTER;
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IBackgroundCopyCallback) ||
+        IsEqualIID(riid, &IID_IBackgroundCopyCallback2)) {
+        *out = iface;
+        IBackgroundCopyCallback2_AddRef(iface);
+        return S_OK;
+    }
+    *out = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI cb_AddRef(IBackgroundCopyCallback2 *iface)
+{
+    (void)iface;
+    return InterlockedIncrement(&the_listener.refs);
+}
+
+static ULONG WINAPI cb_Release(IBackgroundCopyCallback2 *iface)
+{
+    (void)iface;
+    return InterlockedDecrement(&the_listener.refs);
+}
+
+static HRESULT WINAPI cb_JobTransferred(IBackgroundCopyCallback2 *iface, IBackgroundCopyJob *job)
+{
+    BG_JOB_PROGRESS p;
+
+    (void)iface;
+    InterlockedIncrement(&the_listener.transferred);
+    if (SUCCEEDED(IBackgroundCopyJob_GetProgress(job, &p)) &&
+        ((p.BytesTotal != BG_SIZE_UNKNOWN && p.BytesTransferred > p.BytesTotal) ||
+         p.FilesTransferred > p.FilesTotal))
+        InterlockedIncrement(&torn);
+    return S_OK;
+}
+
+static HRESULT WINAPI cb_JobError(IBackgroundCopyCallback2 *iface, IBackgroundCopyJob *job,
+                                  IBackgroundCopyError *error)
+{
+    BG_ERROR_CONTEXT context;
+    HRESULT code;
+    BG_JOB_STATE state;
+
+    (void)iface;
+    InterlockedIncrement(&the_listener.error);
+    IBackgroundCopyError_GetError(error, &context, &code);
+    IBackgroundCopyJob_GetState(job, &state);
+    return S_OK;
+}
+
+static HRESULT WINAPI cb_JobModification(IBackgroundCopyCallback2 *iface, IBackgroundCopyJob *job,
+                                         DWORD reserved)
+{
+    BG_JOB_STATE state;
+
+    (void)iface;
+    (void)reserved;
+    InterlockedIncrement(&the_listener.modification);
+    IBackgroundCopyJob_GetState(job, &state);
+    return S_OK;
+}
+
+static HRESULT WINAPI cb_FileTransferred(IBackgroundCopyCallback2 *iface, IBackgroundCopyJob *job,
+                                         IBackgroundCopyFile *file)
+{
+    BG_FILE_PROGRESS p;
+
+    (void)iface;
+    (void)job;
+    InterlockedIncrement(&the_listener.file_transferred);
+    if (SUCCEEDED(IBackgroundCopyFile_GetProgress(file, &p)) && !p.Completed)
+        InterlockedIncrement(&torn);
+    return S_OK;
+}
+
+static const IBackgroundCopyCallback2Vtbl listener_vtbl = {
+    cb_QueryInterface,
+    cb_AddRef,
+    cb_Release,
+    cb_JobTransferred,
+    cb_JobError,
+    cb_JobModification,
+    cb_FileTransferred,
+};
+
+static listener the_listener = {{&listener_vtbl}, 1, 0, 0, 0, 0};
+
 static void bits_create(slot *s, hammer_thread *t)
 {
     IBackgroundCopyJob *job = NULL;
@@ -580,8 +687,20 @@ static void bits_step(hammer_thread *t)
         new_local(local);
         if (CALL(t, M_ADDFILE, IBackgroundCopyJob_AddFile(job, url, local)) == S_OK && url != missing_url)
             track_file(s, gen, local, kind < 4 ? slow_src : fast_src);
-    } else if (r < 640) {
+    } else if (r < 630) {
         CALL(t, M_SETPRIORITY, IBackgroundCopyJob_SetPriority(job, (BG_JOB_PRIORITY)(rnd(t) % 4)));
+    } else if (r < 636) {
+        /* The listener, or none, while the engine may be calling it. */
+        IUnknown *cb = rnd(t) % 4 ? (IUnknown *)&the_listener.IBackgroundCopyCallback2_iface : NULL;
+        CALL(t, M_SETNOTIFYINTERFACE, IBackgroundCopyJob_SetNotifyInterface(job, cb));
+    } else if (r < 640) {
+        static const ULONG flags[] = {
+            BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR,
+            BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR | BG_NOTIFY_FILE_TRANSFERRED,
+            BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR | BG_NOTIFY_JOB_MODIFICATION,
+            BG_NOTIFY_DISABLE,
+        };
+        CALL(t, M_SETNOTIFYFLAGS, IBackgroundCopyJob_SetNotifyFlags(job, flags[rnd(t) % 4]));
     } else if (r < 680) {
         IEnumBackgroundCopyJobs *e = NULL;
         if (CALL(t, M_ENUMJOBS, IBackgroundCopyManager_EnumJobs(mgr, 0, &e)) == S_OK && e) {
@@ -1168,6 +1287,13 @@ static void test_hammer_bits(void **state)
     want_family("bits");
     reset_counts();
     run_family(&bits_family);
+    printf("hammer: BITS: listener called: JobTransferred %ld, JobError %ld, JobModification %ld, "
+           "FileTransferred "
+           "%ld\n",
+           the_listener.transferred,
+           the_listener.error,
+           the_listener.modification,
+           the_listener.file_transferred);
 }
 
 static void test_hammer_do(void **state)
