@@ -22,6 +22,8 @@
  */
 #include "testutil.h"
 #include "host_util.h"
+#include "store.h"
+#include "wstr.h"
 
 #include <shlobj.h>
 #include <winsock2.h>
@@ -985,6 +987,75 @@ static void test_credentials_never_written(void **state)
     assert_int_equal(wire_count(SECRET), 0);
 }
 
+/* --- a refused value that reaches the transfer anyway ------------------------------- */
+
+/* Takes the record's contents (store callback). */
+static HRESULT take_rec(void *ctx, const GUID *id, uint32_t kind, bitsdo_job_rec *rec,
+                        const bitsdo_store_section *sections, uint32_t n)
+{
+    (void)id;
+    (void)sections;
+    (void)n;
+    assert_int_equal(kind, BITSDO_STORE_KIND_BITS_JOB);
+    memcpy(ctx, rec, sizeof(*rec));
+    bitsdo_job_rec_init(rec);
+    return S_OK;
+}
+
+/* The setters refuse a header list with a bare LF; one written into the
+ * store behind the host's back gets to the transfer, which refuses it too,
+ * sends nothing, and says why: E_INVALIDARG, not E_OUTOFMEMORY. */
+static void test_stored_bad_headers(void **state)
+{
+    WCHAR local[MAX_PATH], remote[512];
+    IBackgroundCopyManager *host = host_manager();
+    IBackgroundCopyJob *job;
+    IBackgroundCopyJobHttpOptions *options;
+    IBackgroundCopyError *error;
+    bitsdo_store *store = NULL;
+    bitsdo_job_rec rec;
+    BG_ERROR_CONTEXT context;
+    HRESULT code;
+    GUID id;
+
+    (void)state;
+    tu_path(local, MAX_PATH, L"stored-headers.out");
+    DeleteFileW(local);
+    job = tu_create_job(host, L"inject-stored", &id);
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, url(remote, L"/stored/file"), local));
+    options = tu_qi(job, &IID_IBackgroundCopyJobHttpOptions);
+    assert_hr(S_OK, IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, L"X-Good: yes\r\n"));
+    IBackgroundCopyJobHttpOptions_Release(options);
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(host);
+    assert_int_equal(0, hu_stop_host());
+
+    assert_hr(S_OK, bitsdo_store_open(NULL, &store));
+    bitsdo_job_rec_init(&rec);
+    assert_hr(S_OK, bitsdo_store_get(store, &id, take_rec, &rec));
+    assert_non_null(rec.http_headers);
+    free(rec.http_headers);
+    rec.http_headers = bitsdo_wcsdup((const bitsdo_wchar *)L"X-Good: yes\nX-Injected: 1\r\n");
+    assert_non_null(rec.http_headers);
+    assert_hr(S_OK, bitsdo_store_put_job(store, BITSDO_STORE_KIND_BITS_JOB, &rec, NULL, 0, NULL, 0));
+    bitsdo_job_rec_free(&rec);
+    bitsdo_store_close(store);
+
+    host = host_manager();
+    assert_hr(S_OK, IBackgroundCopyManager_GetJob(host, &id, &job));
+    assert_hr(S_OK, IBackgroundCopyJob_Resume(job));
+    assert_int_equal(tu_wait_settled(job, TU_WAIT_MS), BG_JOB_STATE_ERROR);
+    assert_hr(S_OK, IBackgroundCopyJob_GetError(job, &error));
+    assert_hr(S_OK, IBackgroundCopyError_GetError(error, &context, &code));
+    assert_hr(E_INVALIDARG, code);
+    IBackgroundCopyError_Release(error);
+    assert_hr(S_OK, IBackgroundCopyJob_Cancel(job));
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(host);
+    assert_int_equal(wire_count("/stored/file"), 0);
+    assert_int_equal(0, hu_stop_host());
+}
+
 /* --- the temp file deleted under a job -------------------------------------------- */
 
 static WCHAR *temp_name(IBackgroundCopyJob *job, ULONG index, WCHAR *out)
@@ -1184,6 +1255,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_do_headers_and_uri, test_setup, tu_cancel_all_jobs),
         cmocka_unit_test_setup_teardown(test_qmgr_names, test_setup, tu_cancel_all_jobs),
         cmocka_unit_test_setup_teardown(test_credentials_never_written, test_setup, tu_cancel_all_jobs),
+        cmocka_unit_test_setup_teardown(test_stored_bad_headers, test_setup, tu_cancel_all_jobs),
         cmocka_unit_test_setup_teardown(test_temp_deleted_while_running, test_setup, tu_cancel_all_jobs),
         cmocka_unit_test_setup_teardown(test_do_temp_deleted_while_running, test_setup, tu_cancel_all_jobs),
         cmocka_unit_test_setup_teardown(test_temp_deleted_before_complete, test_setup, tu_cancel_all_jobs),
