@@ -1023,6 +1023,9 @@ static void test_stored_bad_headers(void **state)
     DeleteFileW(local);
     job = tu_create_job(host, L"inject-stored", &id);
     assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, url(remote, L"/stored/file"), local));
+    /* No retries: were the error ever transient again, the job would end in
+     * ERROR all the same (and not keep a host busy after a failed run). */
+    assert_hr(S_OK, IBackgroundCopyJob_SetNoProgressTimeout(job, 0));
     options = tu_qi(job, &IID_IBackgroundCopyJobHttpOptions);
     assert_hr(S_OK, IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, L"X-Good: yes\r\n"));
     IBackgroundCopyJobHttpOptions_Release(options);
@@ -1208,6 +1211,54 @@ static void test_do_temp_deleted_while_running(void **state)
     assert_int_equal(wire_count("GET /hold/do-temp-running "), 2);
 }
 
+/* DO: the temp file deleted after the transfer, before Finalize. */
+static void test_do_temp_deleted_before_finalize(void **state)
+{
+    WCHAR dir[MAX_PATH], local[MAX_PATH], remote[512], pattern[MAX_PATH], temp[MAX_PATH];
+    WIN32_FIND_DATAW fd;
+    DO_DOWNLOAD_STATUS s;
+    IDOManager *dom = NULL;
+    IDODownload *d = NULL;
+    HANDLE find;
+
+    (void)state;
+    tu_path(dir, MAX_PATH, L"do-temp-finalize");
+    assert_true(tu_mkdirs(dir));
+    tu_empty_dir(dir);
+    tu_path(local, MAX_PATH, L"do-temp-finalize\\file.out");
+    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
+                                     &IID_IDOManager, (void **)&dom));
+    assert_hr(S_OK, IDOManager_CreateDownload(dom, &d));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_Uri, url(remote, L"/do-temp-finalize/file")));
+    assert_hr(S_OK, tu_do_set_bstr(d, DODownloadProperty_LocalPath, local));
+    assert_hr(S_OK, tu_do_set_bool(d, DODownloadProperty_BlockingMode, TRUE));
+    assert_hr(S_OK, IDODownload_Start(d, NULL));
+    assert_int_equal(do_status(d).State, DODownloadState_Transferred);
+    swprintf(pattern, MAX_PATH, L"%ls\\BIT*.tmp", dir);
+    find = FindFirstFileW(pattern, &fd);
+    assert_true(find != INVALID_HANDLE_VALUE);
+    FindClose(find);
+    swprintf(temp, MAX_PATH, L"%ls\\%ls", dir, fd.cFileName);
+    delete_file(temp);
+    assert_false(tu_exists(temp));
+
+    assert_hr(HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), IDODownload_Finalize(d));
+    s = do_status(d);
+    assert_int_equal(s.State, DODownloadState_Paused);
+    assert_hr(HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), s.Error);
+    assert_true(s.BytesTransferred == 0);
+    assert_false(tu_exists(local));
+
+    assert_hr(S_OK, IDODownload_Start(d, NULL));
+    assert_int_equal(do_status(d).State, DODownloadState_Transferred);
+    assert_hr(S_OK, IDODownload_Finalize(d));
+    assert_true(is_body(local));
+    assert_int_equal(tu_count_temp_files(dir), 0);
+    IDODownload_Release(d);
+    IDOManager_Release(dom);
+    assert_int_equal(wire_count("GET /do-temp-finalize/file "), 2);
+}
+
 /* Deleted after the transfer, before Complete: Complete cannot move it; the
  * job goes to ERROR, the file before it stays in place, and Resume
  * transfers only the lost one again. */
@@ -1259,6 +1310,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_temp_deleted_while_running, test_setup, tu_cancel_all_jobs),
         cmocka_unit_test_setup_teardown(test_do_temp_deleted_while_running, test_setup, tu_cancel_all_jobs),
         cmocka_unit_test_setup_teardown(test_temp_deleted_before_complete, test_setup, tu_cancel_all_jobs),
+        cmocka_unit_test_setup_teardown(test_do_temp_deleted_before_finalize, test_setup, tu_cancel_all_jobs),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
