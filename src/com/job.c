@@ -437,6 +437,11 @@ static HRESULT WINAPI job_SetProxySettings(IBackgroundCopyJob5 *iface, BG_JOB_PR
             return E_INVALIDARG;
         if (wcslen(list) > BITSDO_MAX_PROXY_CHARS || (bypass && wcslen(bypass) > BITSDO_MAX_PROXY_CHARS))
             return BITSDO_BG_E_PROXY_LIST_TOO_LARGE;
+        /* Host names and ports only: a control character (CR, LF) could end
+         * a line of the request that names the proxy. */
+        if (bitsdo_wcs_has_control((const bitsdo_wchar *)list) ||
+            bitsdo_wcs_has_control((const bitsdo_wchar *)bypass))
+            return E_INVALIDARG;
         if (!(new_list = bitsdo_wcsdup((const bitsdo_wchar *)list)) ||
             (bypass && !(new_bypass = bitsdo_wcsdup((const bitsdo_wchar *)bypass)))) {
             free(new_list);

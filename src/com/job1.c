@@ -104,9 +104,18 @@ static HRESULT WINAPI job1_GetStatus(IBackgroundCopyJob1 *iface, DWORD *status, 
     return S_OK;
 }
 
+/* A BSTR whose length says more than its first NUL: the name would be cut
+ * short, to a file or URL the caller did not give. */
+static BOOL bstr_has_nul(BSTR s)
+{
+    return s && SysStringLen(s) != wcslen(s);
+}
+
 static HRESULT check_file(const FILESETINFO *info)
 {
     if (!info)
+        return E_INVALIDARG;
+    if (bstr_has_nul(info->bstrRemoteFile) || bstr_has_nul(info->bstrLocalFile))
         return E_INVALIDARG;
     return bitsdo_job_check_names(info->bstrRemoteFile, info->bstrLocalFile);
 }

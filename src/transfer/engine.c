@@ -1168,6 +1168,32 @@ static HRESULT commit_file(bitsdo_file_rec *file, BOOL in_place)
     return S_OK;
 }
 
+/* Complete found that file `index`, counted as transferred, has no temp
+ * file any more (someone deleted it after its transfer ended): the job goes
+ * to ERROR with the file's error, and the file counts from 0 again, so that
+ * Resume transfers it anew. Files already moved into place stay there. */
+static void lose_file(bitsdo_job *job, uint32_t index, HRESULT hr)
+{
+    bitsdo_file_rec *file = job->rec.files[index];
+
+    AcquireSRWLockExclusive(&job->lock);
+    impl_from_job(job)->closing = FALSE;
+    free(file->temp_name);
+    file->temp_name = NULL;
+    file->remote_mtime = 0;
+    bitsdo_counters_set_bytes(&job->rec.counters, &file->counters, 0);
+    bitsdo__store64(&file->cache_bytes, 0);
+    job->rec.error_hr = hr;
+    job->rec.error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
+    job->rec.error_file = (int32_t)index;
+    job->rec.error_count++;
+    set_state(job, BITSDO_OP_LOSE_FILE);
+    mark_pending(job, PEND_ERROR);
+    ensure_worker(job); /* it tells the listener, and stops: ERROR is not active */
+    ReleaseSRWLockExclusive(&job->lock);
+    bitsdo__job_publish_progress(job);
+}
+
 HRESULT bitsdo_job_complete(bitsdo_job *job)
 {
     HRESULT hr, file_hr;
@@ -1193,6 +1219,12 @@ HRESULT bitsdo_job_complete(bitsdo_job *job)
     for (i = 0; i < job->rec.file_count; i++) {
         bitsdo_file_rec *file = job->rec.files[i];
         file_hr = commit_file(file, job->ranges_in_place);
+        if (file_hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) ||
+            file_hr == HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND)) {
+            lose_file(job, i, file_hr);
+            ReleaseSRWLockExclusive(&job->op_lock);
+            return file_hr;
+        }
         if (FAILED(file_hr)) {
             /* The job stays as it was: let its worker carry on if it ran. */
             AcquireSRWLockExclusive(&job->lock);

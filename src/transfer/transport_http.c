@@ -700,6 +700,11 @@ HRESULT bitsdo_http_set_credentials(bitsdo_job *job, const BG_AUTH_CREDENTIALS *
     pass = cred->Credentials.Basic.Password;
     if ((cred->Scheme == BG_AUTH_SCHEME_BASIC || cred->Scheme == BG_AUTH_SCHEME_DIGEST) && (!user || !pass))
         return E_INVALIDARG;
+    /* A line break could end the header line the credentials go into
+     * (Digest quotes the user name; other clients may not encode it). */
+    if (bitsdo_wcs_has_line_break((const bitsdo_wchar *)user) ||
+        bitsdo_wcs_has_line_break((const bitsdo_wchar *)pass))
+        return E_INVALIDARG;
     if (user && wcslen(user) > MAX_USER_CHARS)
         return BITSDO_BG_E_USERNAME_TOO_LARGE;
     if (pass && wcslen(pass) > MAX_PASSWORD_CHARS)
@@ -1012,6 +1017,14 @@ static HRESULT xfer_create(bitsdo_fetch *f, char **validator, http_xfer **out)
 
     if (SUCCEEDED(hr) && (usage == BG_JOB_PROXY_USAGE_PRECONFIG || usage == BG_JOB_PROXY_USAGE_AUTODETECT))
         hr = proxy_system(&x->proxy);
+    /* The setters refuse what could break a request apart; a record read
+     * back from the store is checked again here, and a refusal is reported
+     * as what it is, not as a lack of memory. */
+    if (SUCCEEDED(hr) && headers)
+        hr = bitsdo_http_check_headers(headers);
+    if (SUCCEEDED(hr) && (bitsdo_wcs_has_control((const bitsdo_wchar *)x->proxy.list) ||
+                          bitsdo_wcs_has_control((const bitsdo_wchar *)x->proxy.bypass)))
+        hr = E_INVALIDARG;
     if (SUCCEEDED(hr) && headers && !(x->custom_headers = headers_utf8(headers)))
         hr = E_OUTOFMEMORY;
     if (SUCCEEDED(hr) && vw && !(*validator = http_utf8(vw)))
