@@ -906,9 +906,12 @@ HRESULT bitsdo_job_check_names(const WCHAR *remote, const WCHAR *local)
     return S_OK;
 }
 
-/* The file a local name is, spelled one way: the full path with the long
- * form of the file (if it exists) or of its folder; compared without case.
- * malloc'ed; NULL when out of memory. */
+/* The file a local name is, spelled one way: the full path (GetFullPathName
+ * only rewrites the string: '/' to '\\', doubled separators) with the long
+ * form of the file (if it exists) or of its folder when the path may hold
+ * an 8.3 alias (a '~'; asking the file system only then keeps a 200-file
+ * job's AddFile calls cheap); compared without case. malloc'ed; NULL when
+ * out of memory. */
 static WCHAR *local_identity(const WCHAR *local)
 {
     DWORD n = GetFullPathNameW(local, 0, NULL, NULL), m, got;
@@ -920,6 +923,8 @@ static WCHAR *local_identity(const WCHAR *local)
         free(full);
         return NULL;
     }
+    if (!wcschr(full, L'~'))
+        return full;
     if ((m = GetLongPathNameW(full, NULL, 0)) && (out = malloc((m + 1) * sizeof(WCHAR)))) {
         got = GetLongPathNameW(full, out, m + 1);
         if (got && got <= m) {
