@@ -260,33 +260,32 @@ static void write_table(void)
         print_error("cannot write %s\n", path);
         return;
     }
-    fprintf(
-        f,
-        "# Bad input, method by method\n\n"
-        "Written by `tests/test_bad_input.c`; do not edit. To regenerate, from the repository\n"
-        "(after `cmake --build --preset ci`):\n\n"
-        "    BITSDO_BAD_INPUT_TABLE=$PWD/docs/bad-input.md ctest --preset ci -R '^test_bad_input$'\n\n"
-        "Each row is one call. *Documented* is the code Microsoft's documentation gives for\n"
-        "that input (BITS, Delivery Optimization, BITS 1.0 pages on learn.microsoft.com);\n"
-        "*kind* says where the expectation comes from:\n\n"
-        "- `doc`: the documented code, checked exactly;\n"
-        "- `conv`: the documentation names none; the convention the note names, else COM's\n"
-        "  (E_POINTER for a NULL out-pointer, E_NOINTERFACE for an interface not\n"
-        "  implemented), checked exactly;\n"
-        "- `undoc`: the documentation names none: the call must fail, and leave the object\n"
-        "  unchanged;\n"
-        "- `known`: bitsdo answers otherwise than documented; the note says why;\n"
-        "- `accept`: the documentation names no limit: accepted, and read back whole.\n\n"
-        "Every failing call is also checked to leave its object as it was (state, file\n"
-        "count, progress and main properties compared before and after): *unchanged*.\n\n"
-        "%d rows, %d pass (doc %d, conv %d, undoc %d, known %d, accept %d).\n\n",
-        row_count,
-        passed,
-        per_kind[K_DOC],
-        per_kind[K_CONV],
-        per_kind[K_UNDOC],
-        per_kind[K_KNOWN],
-        per_kind[K_ACCEPT]);
+    fprintf(f,
+            "# Bad input, method by method\n\n"
+            "Written by `tests/test_bad_input.c`; do not edit. To regenerate, from the repository\n"
+            "(after `cmake --build --preset ci`):\n\n"
+            "    BITSDO_BAD_INPUT_TABLE=$PWD/docs/bad-input.md ctest --preset ci -R '^test_bad_input$'\n\n"
+            "Each row is one call. *Documented* is the code Microsoft's documentation gives for\n"
+            "that input (BITS, Delivery Optimization, BITS 1.0 pages on learn.microsoft.com);\n"
+            "*kind* says where the expectation comes from:\n\n"
+            "- `doc`: the documented code, checked exactly;\n"
+            "- `conv`: the documentation names none; the convention the note names, else COM's\n"
+            "  (E_POINTER for a NULL out-pointer, E_NOINTERFACE for an interface not\n"
+            "  implemented), checked exactly;\n"
+            "- `undoc`: the documentation names none: the call must fail, and leave the object\n"
+            "  unchanged;\n"
+            "- `known`: bitsdo answers otherwise than documented; the note says why;\n"
+            "- `accept`: the documentation names no limit: accepted, and read back whole.\n\n"
+            "Every failing call is also checked to leave its object as it was (state, file\n"
+            "count, progress and main properties compared before and after): *unchanged*.\n\n"
+            "%d rows, %d pass (doc %d, conv %d, undoc %d, known %d, accept %d).\n\n",
+            row_count,
+            passed,
+            per_kind[K_DOC],
+            per_kind[K_CONV],
+            per_kind[K_UNDOC],
+            per_kind[K_KNOWN],
+            per_kind[K_ACCEPT]);
     fprintf(f,
             "| # | method | input | documented | ours | kind | unchanged | result | note |\n"
             "|---|---|---|---|---|---|---|---|---|\n");
@@ -2564,6 +2563,200 @@ static void test_do(void **state)
     end_test();
 }
 
+/* --- Delivery Optimization's extensions of a BITS job ----------------------------- */
+
+static void test_do_extensions(void **state)
+{
+    IBackgroundCopyJob *job = new_job(L"do extensions");
+    IDeliveryOptimizationJob *dj = tu_qi(job, &IID_IDeliveryOptimizationJob);
+    IDeliveryOptimizationJob2 *dj2 = tu_qi(job, &IID_IDeliveryOptimizationJob2);
+    IDeliveryOptimizationFile *df;
+    IDeliveryOptimizationFile2 *df2;
+    IBackgroundCopyFile *file;
+    BG_FILE_RANGE range = {0, 100}, past = {SRC_SIZE, 10};
+    WCHAR local[MAX_PATH], other[MAX_PATH], buf[4][MAX_PATH * 2];
+    DOSwarmStats stats;
+    VARIANT v;
+    void *obj = NULL;
+    size_t i;
+    struct {
+        const char *input;
+        const WCHAR *local;
+    } bad[] = {
+        {"relative \"x.bin\"", L"x.bin"},
+        {"device \"CON\"", L"CON"},
+        {"device \"\\\\\\\\.\\\\PhysicalDrive0\"", L"\\\\.\\PhysicalDrive0"},
+        {"stream \"<dir>\\\\f.txt:s\"", tu_path(buf[0], MAX_PATH * 2, L"f.txt:s")},
+        {"missing drive", missing_drive},
+        {"the test folder (a directory)", tu_dir()},
+        {"100,003 characters", long_path},
+    };
+
+    (void)state;
+    tu_path(local, MAX_PATH, L"dojob.bin");
+    tu_path(other, MAX_PATH, L"dojob2.bin");
+    note("documented: E_INVALIDARG for a missing id, name or ranges");
+    JDOC(job,
+         E_INVALIDARG,
+         "IDeliveryOptimizationJob::AddFileWithRanges",
+         "fileId NULL",
+         IDeliveryOptimizationJob_AddFileWithRanges(dj, NULL, src_url, local, 1, &range, SRC_SIZE));
+    JDOC(job,
+         E_INVALIDARG,
+         "IDeliveryOptimizationJob::AddFileWithRanges",
+         "fileId \"\"",
+         IDeliveryOptimizationJob_AddFileWithRanges(dj, L"", src_url, local, 1, &range, SRC_SIZE));
+    JDOC(job,
+         E_INVALIDARG,
+         "IDeliveryOptimizationJob::AddFileWithRanges",
+         "remoteUrl NULL",
+         IDeliveryOptimizationJob_AddFileWithRanges(dj, L"a", NULL, local, 1, &range, SRC_SIZE));
+    JDOC(job,
+         E_INVALIDARG,
+         "IDeliveryOptimizationJob::AddFileWithRanges",
+         "localName NULL",
+         IDeliveryOptimizationJob_AddFileWithRanges(dj, L"a", src_url, NULL, 1, &range, SRC_SIZE));
+    JDOC(job,
+         E_INVALIDARG,
+         "IDeliveryOptimizationJob::AddFileWithRanges",
+         "localName \"\"",
+         IDeliveryOptimizationJob_AddFileWithRanges(dj, L"a", src_url, L"", 1, &range, SRC_SIZE));
+    JDOC(job,
+         E_INVALIDARG,
+         "IDeliveryOptimizationJob::AddFileWithRanges",
+         "rangeCount 1, ranges NULL",
+         IDeliveryOptimizationJob_AddFileWithRanges(dj, L"a", src_url, local, 1, NULL, SRC_SIZE));
+    JDOC(job,
+         E_INVALIDARG,
+         "IDeliveryOptimizationJob::AddFileWithRanges",
+         "remoteUrl ftp://127.0.0.1/x",
+         IDeliveryOptimizationJob_AddFileWithRanges(
+             dj, L"a", L"ftp://127.0.0.1/x", local, 1, &range, SRC_SIZE));
+    JDOC(job,
+         E_INVALIDARG,
+         "IDeliveryOptimizationJob::AddFileWithRanges",
+         "remoteUrl of 2,201 characters",
+         IDeliveryOptimizationJob_AddFileWithRanges(dj, L"a", url_2201, local, 1, &range, SRC_SIZE));
+    note("DO: DO_E_INVALID_RANGE for a range past fileSize");
+    JDOC(job,
+         DO_E_INVALID_RANGE,
+         "IDeliveryOptimizationJob::AddFileWithRanges",
+         "range starting at fileSize",
+         IDeliveryOptimizationJob_AddFileWithRanges(dj, L"a", src_url, local, 1, &past, SRC_SIZE));
+    for (i = 0; i < ARRAYSIZE(bad); i++) {
+        char what[160];
+        snprintf(what, sizeof(what), "localName %s", bad[i].input);
+        note(i == 0 ? "a local name that is not valid" : NULL);
+        JUNDOC(
+            job,
+            "IDeliveryOptimizationJob::AddFileWithRanges",
+            what,
+            IDeliveryOptimizationJob_AddFileWithRanges(dj, L"a", src_url, bad[i].local, 1, &range, SRC_SIZE));
+    }
+    assert_int_equal(file_count(job), 0);
+    assert_hr(S_OK,
+              IDeliveryOptimizationJob_AddFileWithRanges(dj, L"a", src_url, local, 1, &range, SRC_SIZE));
+    note("documented: a fileId already in the job");
+    JDOC(job,
+         E_INVALIDARG,
+         "IDeliveryOptimizationJob::AddFileWithRanges",
+         "fileId of a file already added",
+         IDeliveryOptimizationJob_AddFileWithRanges(dj, L"a", src_url, other, 1, &range, SRC_SIZE));
+
+    note("a file without a local name (a stream sink) is not implemented (honest E_NOTIMPL)");
+    JDOC(job,
+         E_NOTIMPL,
+         "IDeliveryOptimizationJob2::AddFile",
+         "any",
+         IDeliveryOptimizationJob2_AddFile(dj2, L"b", src_url, 0, NULL, &IID_IUnknown, &obj));
+    JCONV(job,
+          E_POINTER,
+          "IDeliveryOptimizationJob2::GetProperty",
+          "propValue NULL",
+          IDeliveryOptimizationJob2_GetProperty(dj2, DOJobPropertyId_ExtendedErrorInfo, NULL));
+    note("DO: DO_E_UNKNOWN_PROPERTY_ID");
+    JDOC(job,
+         DO_E_UNKNOWN_PROPERTY_ID,
+         "IDeliveryOptimizationJob2::GetProperty",
+         "propId 5",
+         IDeliveryOptimizationJob2_GetProperty(dj2, (DOJobPropertyId)5, &v));
+    JDOC(job,
+         DO_E_UNKNOWN_PROPERTY_ID,
+         "IDeliveryOptimizationJob2::SetProperty",
+         "propId 5",
+         IDeliveryOptimizationJob2_SetProperty(dj2, (DOJobPropertyId)5, &v));
+    note("documented read-only: DO_E_READ_ONLY_PROPERTY");
+    JDOC(job,
+         DO_E_READ_ONLY_PROPERTY,
+         "IDeliveryOptimizationJob2::SetProperty",
+         "ExtendedErrorInfo",
+         IDeliveryOptimizationJob2_SetProperty(dj2, DOJobPropertyId_ExtendedErrorInfo, NULL));
+    note("no error to describe");
+    JUNDOC(job,
+           "IDeliveryOptimizationJob2::GetProperty",
+           "ExtendedErrorInfo of a job without an error",
+           IDeliveryOptimizationJob2_GetProperty(dj2, DOJobPropertyId_ExtendedErrorInfo, &v));
+
+    file = tu_job_file(job, 0);
+    df = tu_qi(file, &IID_IDeliveryOptimizationFile);
+    df2 = tu_qi(file, &IID_IDeliveryOptimizationFile2);
+    JCONV(job,
+          E_POINTER,
+          "IDeliveryOptimizationFile::GetStats",
+          "swarmStats NULL",
+          IDeliveryOptimizationFile_GetStats(df, NULL));
+    (void)stats;
+    JCONV(job,
+          E_POINTER,
+          "IDeliveryOptimizationFile2::GetProperty",
+          "propValue NULL",
+          IDeliveryOptimizationFile2_GetProperty(df2, DOFilePropertyId_TotalSizeBytes, NULL));
+    note("DO: DO_E_UNKNOWN_PROPERTY_ID");
+    JDOC(job,
+         DO_E_UNKNOWN_PROPERTY_ID,
+         "IDeliveryOptimizationFile2::GetProperty",
+         "propId 99",
+         IDeliveryOptimizationFile2_GetProperty(df2, (DOFilePropertyId)99, &v));
+    JDOC(job,
+         DO_E_UNKNOWN_PROPERTY_ID,
+         "IDeliveryOptimizationFile2::SetProperty",
+         "propId 99",
+         IDeliveryOptimizationFile2_SetProperty(df2, (DOFilePropertyId)99, &v));
+    note("DO: DO_E_READ_ONLY_PROPERTY");
+    JDOC(job,
+         DO_E_READ_ONLY_PROPERTY,
+         "IDeliveryOptimizationFile2::SetProperty",
+         "TotalSizeBytes",
+         IDeliveryOptimizationFile2_SetProperty(df2, DOFilePropertyId_TotalSizeBytes, &v));
+    JDOC(job,
+         DO_E_READ_ONLY_PROPERTY,
+         "IDeliveryOptimizationFile2::SetProperty",
+         "DownloadSinkFilePath",
+         IDeliveryOptimizationFile2_SetProperty(df2, DOFilePropertyId_DownloadSinkFilePath, &v));
+    V_VT(&v) = VT_BSTR;
+    V_BSTR(&v) = NULL;
+    note("a VARIANT of the wrong type: E_INVALIDARG");
+    JDOC(job,
+         E_INVALIDARG,
+         "IDeliveryOptimizationFile2::SetProperty",
+         "IntegrityCheckMandatory as VT_BSTR",
+         IDeliveryOptimizationFile2_SetProperty(df2, DOFilePropertyId_IntegrityCheckMandatory, &v));
+    JCONV(job,
+          E_INVALIDARG,
+          "IDeliveryOptimizationFile2::SetProperty",
+          "IntegrityCheckMandatory, propValue NULL",
+          IDeliveryOptimizationFile2_SetProperty(df2, DOFilePropertyId_IntegrityCheckMandatory, NULL));
+    IDeliveryOptimizationFile2_Release(df2);
+    IDeliveryOptimizationFile_Release(df);
+    IBackgroundCopyFile_Release(file);
+
+    IDeliveryOptimizationJob2_Release(dj2);
+    IDeliveryOptimizationJob_Release(dj);
+    IBackgroundCopyJob_Cancel(job);
+    IBackgroundCopyJob_Release(job);
+    end_test();
+}
+
 /* --- BITS 1.0 ------------------------------------------------------------------ */
 
 static HRESULT qm_set(IBackgroundCopyGroup *g, GROUPPROP id, VARTYPE vt, const WCHAR *s, LONG n)
@@ -3169,6 +3362,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_states, begin_test, tu_cancel_all_jobs),
         cmocka_unit_test_setup_teardown(test_files_and_enums, begin_test, tu_cancel_all_jobs),
         cmocka_unit_test_setup_teardown(test_do, begin_test, tu_cancel_all_jobs),
+        cmocka_unit_test_setup_teardown(test_do_extensions, begin_test, tu_cancel_all_jobs),
         cmocka_unit_test_setup_teardown(test_qmgr, begin_test, tu_cancel_all_jobs),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
