@@ -2656,6 +2656,17 @@ static void test_do_extensions(void **state)
     assert_int_equal(file_count(job), 0);
     assert_hr(S_OK,
               IDeliveryOptimizationJob_AddFileWithRanges(dj, L"a", src_url, local, 1, &range, SRC_SIZE));
+    note("not documented; two files of a job would end in one final file");
+    JUNDOC(job,
+           "IDeliveryOptimizationJob::AddFileWithRanges",
+           "another fileId to the same localName",
+           IDeliveryOptimizationJob_AddFileWithRanges(dj, L"b", src_url, local, 1, &range, SRC_SIZE));
+    wcscpy(buf[1], local);
+    CharUpperW(buf[1] + wcslen(tu_dir()) + 1);
+    JUNDOC(job,
+           "IDeliveryOptimizationJob::AddFileWithRanges",
+           "another fileId to the same localName in other case",
+           IDeliveryOptimizationJob_AddFileWithRanges(dj, L"b", src_url, buf[1], 0, NULL, SRC_SIZE));
     note("documented: a fileId already in the job");
     JDOC(job,
          E_INVALIDARG,

@@ -179,8 +179,9 @@ HRESULT bitsdo_job_check_names(const WCHAR *remote, const WCHAR *local);
 /* E_INVALIDARG if one of `locals` (already valid local names) is the same
  * file as a file of the job or as another of `locals`, whatever the
  * spelling (case, '/' or '\\', 8.3 aliases of existing folders and files):
- * at Complete one would replace the other. S_OK otherwise. For the BITS
- * and BITS 1.0 AddFile calls (a DO job's files may share a local file). */
+ * at Complete one would replace the other. S_OK otherwise (and for a job
+ * in a final state, whose add reports that). For the AddFile calls of
+ * BITS, BITS 1.0 and IDeliveryOptimizationJob; an IDODownload has one file. */
 HRESULT bitsdo_job_check_new_locals(bitsdo_job *job, const WCHAR *const *locals, uint32_t count);
 
 /* Checks byte ranges as AddFileWithRanges documents: E_INVALIDARG for
