@@ -1801,6 +1801,57 @@ static void test_states(void **state)
     changes_refused(job, "ACKNOWLEDGED (Complete of an ERROR job)");
     IBackgroundCopyJob_Release(job);
 
+    /* TRANSIENT_ERROR: a server that refuses the connection (nothing listens
+     * on loopback port 1); the error is there to read, and every setter
+     * still works (not a final state). */
+    job = new_job(L"transient");
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, L"http://127.0.0.1:1/x.bin", dest));
+    assert_hr(S_OK, IBackgroundCopyJob_Resume(job));
+    if (tu_wait_settled(job, TU_WAIT_MS) == BG_JOB_STATE_TRANSIENT_ERROR) {
+        note("documented: the error is available in TRANSIENT_ERROR");
+        JDOC(job,
+             S_OK,
+             "IBackgroundCopyJob::GetError",
+             "TRANSIENT_ERROR job",
+             IBackgroundCopyJob_GetError(job, &err));
+        if (err) {
+            LPWSTR s = NULL;
+            DOC(S_OK,
+                "IBackgroundCopyError::GetProtocol",
+                "TRANSIENT_ERROR job (http)",
+                IBackgroundCopyError_GetProtocol(err, &s));
+            CoTaskMemFree(s);
+            s = NULL;
+            note("documented: E_INVALIDARG \"The LanguageId parameter cannot be 0\"");
+            DOC(E_INVALIDARG,
+                "IBackgroundCopyError::GetErrorDescription",
+                "LanguageId 0, TRANSIENT_ERROR job",
+                IBackgroundCopyError_GetErrorDescription(err, 0, &s));
+            CoTaskMemFree(s);
+            IBackgroundCopyError_Release(err);
+            err = NULL;
+        }
+        note("documented: E_NOTIMPL for a priority outside BG_JOB_PRIORITY, in any state");
+        JDOC(job,
+             E_NOTIMPL,
+             "IBackgroundCopyJob::SetPriority",
+             "4, TRANSIENT_ERROR job",
+             IBackgroundCopyJob_SetPriority(job, (BG_JOB_PRIORITY)4));
+        JDOC(
+            job, S_OK, "IBackgroundCopyJob::Suspend", "TRANSIENT_ERROR job", IBackgroundCopyJob_Suspend(job));
+        note("documented: BG_S_PARTIAL_COMPLETE, nothing transferred is kept");
+        JDOC(job,
+             BG_S_PARTIAL_COMPLETE,
+             "IBackgroundCopyJob::Complete",
+             "suspended after TRANSIENT_ERROR",
+             IBackgroundCopyJob_Complete(job));
+        assert_false(tu_exists(dest));
+    } else {
+        print_message("loopback port 1 answered: no TRANSIENT_ERROR rows\n");
+        IBackgroundCopyJob_Cancel(job);
+    }
+    IBackgroundCopyJob_Release(job);
+
     /* CANCELLED. */
     job = job_in_state(BG_JOB_STATE_CANCELLED);
     changes_refused(job, "CANCELLED");
