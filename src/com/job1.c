@@ -160,6 +160,18 @@ static HRESULT WINAPI job1_AddFiles(IBackgroundCopyJob1 *iface, ULONG count, FIL
     max_files = bitsdo_policy_bits_limit(BITSDO_LIMIT_FILES_PER_JOB);
     if (have > max_files || count > max_files - have)
         return BITSDO_BG_E_TOO_MANY_FILES_IN_JOB;
+    /* No two files to one final file (in the set or with the job's). */
+    if (count) {
+        const WCHAR **locals = malloc(count * sizeof(*locals));
+        if (!locals)
+            return E_OUTOFMEMORY;
+        for (i = 0; i < count; i++)
+            locals[i] = files[i]->bstrLocalFile;
+        hr = bitsdo_job_check_new_locals(job, locals, count);
+        free(locals);
+        if (FAILED(hr))
+            return hr;
+    }
 
     /* Excludes the group completing itself between two of our files. */
     AcquireSRWLockExclusive(&g->commit_lock);

@@ -105,10 +105,10 @@ static HRESULT WINAPI manager_CreateJob(IBackgroundCopyManager *iface, LPCWSTR n
     if (!out || !id)
         return E_POINTER;
     *out = NULL;
-    if (!name)
+    /* Documented: E_INVALIDARG for a NULL name and for one over 256
+     * characters (SetDisplayName says BG_E_STRING_TOO_LONG instead). */
+    if (!name || wcslen(name) > 256)
         return E_INVALIDARG;
-    if (wcslen(name) > 256)
-        return BITSDO_BG_E_STRING_TOO_LONG;
     if (type == BG_JOB_TYPE_UPLOAD || type == BG_JOB_TYPE_UPLOAD_REPLY)
         return E_NOTIMPL; /* uploads are not implemented */
     if (type != BG_JOB_TYPE_DOWNLOAD)

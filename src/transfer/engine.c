@@ -891,6 +891,7 @@ static BOOL dir_exists(const WCHAR *local)
 HRESULT bitsdo_job_check_names(const WCHAR *remote, const WCHAR *local)
 {
     bitsdo_remote_kind kind;
+    DWORD attrs;
     HRESULT hr;
 
     if (!remote || !local)
@@ -899,7 +900,123 @@ HRESULT bitsdo_job_check_names(const WCHAR *remote, const WCHAR *local)
         return hr;
     if (FAILED(hr = bitsdo_local_validate((const bitsdo_wchar *)local)))
         return hr;
-    return dir_exists(local) ? S_OK : E_INVALIDARG;
+    if (!dir_exists(local))
+        return E_INVALIDARG;
+    /* An existing folder is no file name: Complete could never put a
+     * file there. */
+    attrs = GetFileAttributesW(local);
+    if (attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY))
+        return E_INVALIDARG;
+    return S_OK;
+}
+
+/* The file a local name is, spelled one way: the full path (GetFullPathName
+ * only rewrites the string: '/' to '\\', doubled separators) with the long
+ * form of the file (if it exists) or of its folder when the path may hold
+ * an 8.3 alias (a '~'; asking the file system only then keeps a 200-file
+ * job's AddFile calls cheap); compared without case. malloc'ed; NULL when
+ * out of memory. */
+static WCHAR *local_identity(const WCHAR *local)
+{
+    DWORD n = GetFullPathNameW(local, 0, NULL, NULL), m, got;
+    WCHAR *full, *out, *name;
+
+    if (!n || !(full = malloc((n + 1) * sizeof(WCHAR))))
+        return NULL;
+    if (!GetFullPathNameW(local, n + 1, full, NULL)) {
+        free(full);
+        return NULL;
+    }
+    if (!wcschr(full, L'~'))
+        return full;
+    if ((m = GetLongPathNameW(full, NULL, 0)) && (out = malloc((m + 1) * sizeof(WCHAR)))) {
+        got = GetLongPathNameW(full, out, m + 1);
+        if (got && got <= m) {
+            free(full);
+            return out;
+        }
+        free(out);
+    }
+    /* No such file yet: the long form of its folder (kept with its
+     * trailing separator, so that a drive root stays a root). */
+    if (!(name = wcsrchr(full, L'\\')) || !name[1])
+        return full;
+    name++;
+    if (!(out = malloc((wcslen(full) + 1) * sizeof(WCHAR))))
+        return full;
+    wcscpy(out, name);
+    *name = 0;
+    m = GetLongPathNameW(full, NULL, 0);
+    if (m) {
+        WCHAR *joined = malloc((m + wcslen(out) + 1) * sizeof(WCHAR));
+        got = joined ? GetLongPathNameW(full, joined, m) : 0;
+        if (got && got < m) {
+            wcscat(joined, out);
+            free(out);
+            free(full);
+            return joined;
+        }
+        free(joined);
+    }
+    wcscat(full, out);
+    free(out);
+    return full;
+}
+
+static BOOL same_identity(const WCHAR *a, const WCHAR *b)
+{
+    return a && b && CompareStringOrdinal(a, -1, b, -1, TRUE) == CSTR_EQUAL;
+}
+
+HRESULT bitsdo_job_check_new_locals(bitsdo_job *job, const WCHAR *const *locals, uint32_t count)
+{
+    WCHAR **ids, **have = NULL;
+    uint32_t i, j, n;
+    HRESULT hr = S_OK;
+
+    if (!count)
+        return S_OK;
+    if (!(ids = calloc(count, sizeof(*ids))))
+        return E_OUTOFMEMORY;
+    AcquireSRWLockShared(&job->lock);
+    /* A cancelled or acknowledged job takes no file at all: the add
+     * itself reports its state (BG_E_INVALID_STATE, QM_E_INVALID_STATE). */
+    if (bitsdo_state_is_final(job->rec.state)) {
+        ReleaseSRWLockShared(&job->lock);
+        free(ids);
+        return S_OK;
+    }
+    n = job->rec.file_count;
+    if (n && (have = calloc(n, sizeof(*have))))
+        for (i = 0; i < n; i++)
+            have[i] = _wcsdup((const WCHAR *)job->rec.files[i]->local_name);
+    ReleaseSRWLockShared(&job->lock);
+    if (n && !have) {
+        free(ids);
+        return E_OUTOFMEMORY;
+    }
+    for (i = 0; i < count && SUCCEEDED(hr); i++) {
+        if (!(ids[i] = local_identity(locals[i])))
+            hr = E_OUTOFMEMORY;
+        for (j = 0; j < i && SUCCEEDED(hr); j++)
+            if (same_identity(ids[i], ids[j]))
+                hr = E_INVALIDARG;
+    }
+    /* Existing files resolved one at a time (no lock held meanwhile). */
+    for (i = 0; i < n && SUCCEEDED(hr); i++) {
+        WCHAR *id = have[i] ? local_identity(have[i]) : NULL;
+        for (j = 0; j < count && id && SUCCEEDED(hr); j++)
+            if (same_identity(id, ids[j]))
+                hr = E_INVALIDARG;
+        free(id);
+    }
+    for (i = 0; i < count; i++)
+        free(ids[i]);
+    free(ids);
+    for (i = 0; i < n && have; i++)
+        free(have[i]);
+    free(have);
+    return hr;
 }
 
 static int range_cmp(const void *a, const void *b)
