@@ -158,8 +158,11 @@ case $cmd in
         # Two setups of one prefix at once (two ctest runs) would race in wineboot.
         exec 9>"$WINEPREFIX.lock"
         flock -w 600 9 || die "timed out waiting for $WINEPREFIX.lock"
-        create_prefix
-        register_dll "$1"
+        # The programs started here (the wineserver, a host activated while
+        # registering) must not inherit fd 9: a wineserver kept alive by a
+        # busy host would hold the lock, and the next setup would wait for it.
+        create_prefix 9>&-
+        register_dll "$1" 9>&-
         ;;
     run)
         [ $# -ge 1 ] || usage
