@@ -280,6 +280,9 @@ bitsdo_hr bitsdo_http_head_parse(const char *raw, size_t len, bitsdo_http_head *
                 line[8] != ' ' || line[9] < '1' || line[9] > '5' || line[10] < '0' || line[10] > '9' ||
                 line[11] < '0' || line[11] > '9' || (eol - line > 12 && line[12] != ' '))
                 goto fail;
+            for (p = line + 12; p < eol; p++)
+                if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+                    goto fail; /* the reason phrase is text */
             r->minor = line[7] - '0';
             r->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
             memcpy(o, line, (size_t)(eol - line));

@@ -48,6 +48,7 @@ typedef struct bitsdo_http_head {
 /* Parses the len bytes of a head: "HTTP/1.x NNN[ reason]", header lines,
  * and the empty line (each line ended by CRLF or a bare LF). Refused:
  * a NUL anywhere, a bare CR, another version, a status outside 100-599,
+ * a control character in the reason phrase (tab allowed),
  * obsolete line folding, a field name that is not a token, a control
  * character in a value (tab allowed), Content-Length values that are not
  * all the same number (RFC 9110 8.6 allows "n, n"), a number over

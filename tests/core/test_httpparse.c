@@ -73,7 +73,7 @@ static void test_head_valid(void **state)
     assert_int_equal(h.status, 204);
     assert_false(h.has_length);
     bitsdo_http_head_free(&h);
-    assert_int_equal(parse("HTTP/1.1 599 \r\nA: b\n\r\n", &h), BITSDO_S_OK);
+    assert_int_equal(parse("HTTP/1.1 599 \t\xff \r\nA: b\n\r\n", &h), BITSDO_S_OK);
     assert_int_equal(h.status, 599);
     bitsdo_http_head_free(&h);
     /* a tab inside a value, bytes above 0x7f */
@@ -98,6 +98,8 @@ static void test_head_invalid(void **state)
         "HTTP/1.1  200 OK\r\n\r\n",
         "http/1.1 200 OK\r\n\r\n",
         "ICY 200 OK\r\n\r\n",
+        "HTTP/1.1 200 O\x01K\r\n\r\n",
+        "HTTP/1.1 200 OK\x7f\r\n\r\n",
         "HTTP/1.1 200 OK\rX: y\r\n\r\n",       /* a bare CR */
         "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n",
         "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", /* obsolete folding */
