@@ -506,7 +506,8 @@ bitsdo_chunk_status bitsdo_chunked_feed(bitsdo_chunked *c, const unsigned char *
 
 bitsdo_hr bitsdo_http_headers_check(const bitsdo_wchar *headers)
 {
-    static const char *const reserved[] = {"Host", "Range", "If-Range", "Content-Length", "Transfer-Encoding"};
+    static const char *const reserved[] = {
+        "Host", "Range", "If-Range", "Content-Length", "Transfer-Encoding"};
     const bitsdo_wchar *line = headers, *eol, *colon, *p;
     char name[64];
     size_t n, i;

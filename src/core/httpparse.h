@@ -97,9 +97,9 @@ typedef enum bitsdo_http_body_kind {
 
 typedef struct bitsdo_http_body {
     bitsdo_http_body_kind kind;
-    uint64_t length;      /* LENGTH */
-    int close_announced;  /* Connection: close, or HTTP/1.0 without keep-alive */
-    int reusable;         /* the connection may carry another request after the body */
+    uint64_t length;     /* LENGTH */
+    int close_announced; /* Connection: close, or HTTP/1.0 without keep-alive */
+    int reusable;        /* the connection may carry another request after the body */
 } bitsdo_http_body;
 
 void bitsdo_http_body_framing(const bitsdo_http_head *h, bitsdo_http_body *b);

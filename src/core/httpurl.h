@@ -17,9 +17,9 @@ typedef struct bitsdo_http_url {
     int secure;         /* https */
     bitsdo_wchar *host; /* without the brackets of an IPv6 literal */
     int host_v6;
-    uint16_t port;      /* the scheme's default when not given */
-    char *target;       /* path and query, percent-encoded ASCII, starts with '/' */
-    bitsdo_wchar *url;  /* the whole URL, as given */
+    uint16_t port;     /* the scheme's default when not given */
+    char *target;      /* path and query, percent-encoded ASCII, starts with '/' */
+    bitsdo_wchar *url; /* the whole URL, as given */
 } bitsdo_http_url;
 
 /* Splits an absolute http(s) URL (scheme case-insensitive). Refused with

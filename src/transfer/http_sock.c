@@ -52,9 +52,9 @@ typedef struct sock_stream {
     bitsdo_http_body_kind mode; /* how the body ends (src/core/httpparse.c) */
     UINT64 left;                /* LENGTH: bytes left */
     bitsdo_chunked chunks;      /* CHUNKED: the framing, undone by the core */
-    BOOL done;            /* the body is complete */
-    BOOL reusable;        /* the response allows another request after it */
-    BOOL close_announced; /* the server said it closes after the body */
+    BOOL done;                  /* the body is complete */
+    BOOL reusable;              /* the response allows another request after it */
+    BOOL close_announced;       /* the server said it closes after the body */
 } sock_stream;
 
 static sock_stream *impl_from_stream(http_stream *s)
@@ -529,8 +529,9 @@ static HRESULT chunked_read(sock_stream *s, const BYTE **data, DWORD *got)
             len = c->len - c->pos;
             from_conn = TRUE;
         } else if (left) {
-            if (FAILED(hr = conn_recv(s->x, c, (char *)s->x->buf, left < HTTP_BUF_SIZE ? (DWORD)left : HTTP_BUF_SIZE,
-                                      s->x->io_timeout_ms, &r)))
+            DWORD want = left < HTTP_BUF_SIZE ? (DWORD)left : HTTP_BUF_SIZE;
+
+            if (FAILED(hr = conn_recv(s->x, c, (char *)s->x->buf, want, s->x->io_timeout_ms, &r)))
                 return hr;
             if (!r) {
                 /* The server closed before the body was complete. */

@@ -87,8 +87,8 @@ static void test_head_invalid(void **state)
     static const char *const bad[] = {
         "",
         "\r\n",
-        "HTTP/1.1 200 OK\r\n",                 /* no empty line */
-        "HTTP/1.1 200 OK\r\nA: b\r\n",         /* no empty line */
+        "HTTP/1.1 200 OK\r\n",         /* no empty line */
+        "HTTP/1.1 200 OK\r\nA: b\r\n", /* no empty line */
         "HTTP/2 200 OK\r\n\r\n",
         "HTTP/1.x 200 OK\r\n\r\n",
         "HTTP/1.1 600 Nope\r\n\r\n",
@@ -100,7 +100,7 @@ static void test_head_invalid(void **state)
         "ICY 200 OK\r\n\r\n",
         "HTTP/1.1 200 O\x01K\r\n\r\n",
         "HTTP/1.1 200 OK\x7f\r\n\r\n",
-        "HTTP/1.1 200 OK\rX: y\r\n\r\n",       /* a bare CR */
+        "HTTP/1.1 200 OK\rX: y\r\n\r\n", /* a bare CR */
         "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n",
         "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", /* obsolete folding */
         "HTTP/1.1 200 OK\r\n\tX: a\r\n\r\n",
@@ -140,9 +140,11 @@ static void test_head_invalid(void **state)
     /* a NUL anywhere */
     assert_int_equal(bitsdo_http_head_parse("HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n", 26, &h),
                      BITSDO_HTTP_E_INVALID_RESPONSE);
-    assert_int_equal(bitsdo_http_head_parse("HTTP/1.1 200 OK\r\n\r\n\0", 20, &h), BITSDO_HTTP_E_INVALID_RESPONSE);
+    assert_int_equal(bitsdo_http_head_parse("HTTP/1.1 200 OK\r\n\r\n\0", 20, &h),
+                     BITSDO_HTTP_E_INVALID_RESPONSE);
     /* the largest Content-Length taken (2^64 - 7); above is refused */
-    assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551609\r\n\r\n", &h), BITSDO_S_OK);
+    assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551609\r\n\r\n", &h),
+                     BITSDO_S_OK);
     assert_true(h.length == UINT64_MAX - 6);
     bitsdo_http_head_free(&h);
 }
@@ -166,8 +168,8 @@ static void test_content_length(void **state)
     assert_true(h.has_length && h.length == 0);
     bitsdo_http_head_free(&h);
     /* Transfer-Encoding wins over Content-Length, and the connection is not reused */
-    assert_int_equal(
-        parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: Chunked\r\n\r\n", &h), BITSDO_S_OK);
+    assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: Chunked\r\n\r\n", &h),
+                     BITSDO_S_OK);
     assert_true(h.chunked);
     assert_false(h.has_length);
     assert_true(h.conn_close);
@@ -246,17 +248,27 @@ static void test_tokens_and_framing(void **state)
         int close_announced, reusable;
     } cases[] = {
         {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", BITSDO_HTTP_BODY_LENGTH, 5, 0, 1},
-        {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: Close\r\n\r\n", BITSDO_HTTP_BODY_LENGTH, 5, 1, 0},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: Close\r\n\r\n",
+         BITSDO_HTTP_BODY_LENGTH,
+         5,
+         1,
+         0},
         {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", BITSDO_HTTP_BODY_CHUNKED, 0, 0, 1},
         {"HTTP/1.1 200 OK\r\n\r\n", BITSDO_HTTP_BODY_CLOSE, 0, 0, 0},
         {"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", BITSDO_HTTP_BODY_NONE, 0, 0, 1},
         {"HTTP/1.1 304 Not Modified\r\n\r\n", BITSDO_HTTP_BODY_NONE, 0, 0, 1},
         {"HTTP/1.1 101 Switching\r\n\r\n", BITSDO_HTTP_BODY_NONE, 0, 0, 1},
         {"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n", BITSDO_HTTP_BODY_LENGTH, 5, 1, 0},
-        {"HTTP/1.0 200 OK\r\nContent-Length: 5\r\nConnection: Keep-Alive\r\n\r\n", BITSDO_HTTP_BODY_LENGTH, 5, 0,
+        {"HTTP/1.0 200 OK\r\nContent-Length: 5\r\nConnection: Keep-Alive\r\n\r\n",
+         BITSDO_HTTP_BODY_LENGTH,
+         5,
+         0,
          1},
-        {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", BITSDO_HTTP_BODY_CHUNKED, 0,
-         1, 0},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+         BITSDO_HTTP_BODY_CHUNKED,
+         0,
+         1,
+         0},
     };
     size_t i;
 
@@ -276,8 +288,12 @@ static void test_tokens_and_framing(void **state)
         bitsdo_http_body_framing(&h, &b);
         if (b.kind != cases[i].kind || b.length != cases[i].length ||
             b.close_announced != cases[i].close_announced || b.reusable != cases[i].reusable)
-            fail_msg("case %u: kind %d length %llu close %d reusable %d", (unsigned)i, (int)b.kind,
-                     (unsigned long long)b.length, b.close_announced, b.reusable);
+            fail_msg("case %u: kind %d length %llu close %d reusable %d",
+                     (unsigned)i,
+                     (int)b.kind,
+                     (unsigned long long)b.length,
+                     b.close_announced,
+                     b.reusable);
         bitsdo_http_head_free(&h);
     }
 }
@@ -324,7 +340,8 @@ static void decode(const char *text, size_t len, size_t step, decoded *d)
     d->status = BITSDO_CHUNK_MORE;
     while (pos < len || !step) {
         size_t n = step && len - pos > step ? step : len - pos, used, off, dlen;
-        bitsdo_chunk_status st = bitsdo_chunked_feed(&c, (const unsigned char *)text + pos, n, &used, &off, &dlen);
+        bitsdo_chunk_status st =
+            bitsdo_chunked_feed(&c, (const unsigned char *)text + pos, n, &used, &off, &dlen);
 
         assert_true(used <= n);
         if (st == BITSDO_CHUNK_DATA) {
@@ -350,7 +367,8 @@ static void decode(const char *text, size_t len, size_t step, decoded *d)
     d->used = pos;
 }
 
-static void expect_chunks(const char *text, size_t len, bitsdo_chunk_status status, const char *out, size_t used)
+static void expect_chunks(const char *text, size_t len, bitsdo_chunk_status status, const char *out,
+                          size_t used)
 {
     decoded whole, piece;
     size_t step;
@@ -358,8 +376,15 @@ static void expect_chunks(const char *text, size_t len, bitsdo_chunk_status stat
     decode(text, len, 0, &whole);
     if (whole.status != status || whole.used != used || whole.out_len != strlen(out) ||
         memcmp(whole.out, out, whole.out_len))
-        fail_msg("chunked \"%.60s\": status %d used %u out \"%.*s\"; want %d %u \"%s\"", text, (int)whole.status,
-                 (unsigned)whole.used, (int)whole.out_len, whole.out, (int)status, (unsigned)used, out);
+        fail_msg("chunked \"%.60s\": status %d used %u out \"%.*s\"; want %d %u \"%s\"",
+                 text,
+                 (int)whole.status,
+                 (unsigned)whole.used,
+                 (int)whole.out_len,
+                 whole.out,
+                 (int)status,
+                 (unsigned)used,
+                 out);
     /* every piece size gives the same */
     for (step = 1; step <= len; step++) {
         decode(text, len, step, &piece);
@@ -378,8 +403,10 @@ static void test_chunked_valid(void **state)
     CHUNKS("5\nhello\n0\n\n", BITSDO_CHUNK_END, "hello", 11);
     /* what follows the end is not the body's */
     CHUNKS("1\r\na\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n", BITSDO_CHUNK_END, "a", 11);
-    CHUNKS("5;name=val;x\r\nhello\r\n6 \t; q=\"a b\"\r\n world\r\n0;last\r\n\r\n", BITSDO_CHUNK_END,
-           "hello world", 53);
+    CHUNKS("5;name=val;x\r\nhello\r\n6 \t; q=\"a b\"\r\n world\r\n0;last\r\n\r\n",
+           BITSDO_CHUNK_END,
+           "hello world",
+           53);
     CHUNKS("5  \r\nhello\r\n0\r\n\r\n", BITSDO_CHUNK_END, "hello", 17);
     CHUNKS("A\r\n0123456789\r\na\r\nabcdefghij\r\n0\r\n\r\n", BITSDO_CHUNK_END, "0123456789abcdefghij", 35);
     CHUNKS("00000000000001\r\nx\r\n000\r\n\r\n", BITSDO_CHUNK_END, "x", 26);
@@ -498,8 +525,10 @@ static void test_header_lists(void **state)
         u"X-A: 1\rX-B: 2",
         u"X-A: 1\r",
         u"X-A: 1\n",
-        u"X-A: a\x01" u"b",
-        u"X-A: a\x7f" u"b",
+        u"X-A: a\x01"
+        u"b",
+        u"X-A: a\x7f"
+        u"b",
         u"X-A: a\x1b",
         u"Host: evil",
         u"host: evil",
@@ -560,6 +589,10 @@ static void test_header_lists(void **state)
     assert_string_equal(lines, "X-A: 1\r\nX-B: \xc3\xa9\xe4\xb8\xad\r\n");
     free(lines);
     assert_int_equal(bitsdo_http_headers_lines(u"X-A: 1\r\n", &lines), BITSDO_S_OK);
+    assert_string_equal(lines, "X-A: 1\r\n");
+    free(lines);
+    /* a NUL ends the list: nothing after it reaches the wire */
+    assert_int_equal(bitsdo_http_headers_lines(u"X-A: 1\0Host: evil\r\n\r\nGET /", &lines), BITSDO_S_OK);
     assert_string_equal(lines, "X-A: 1\r\n");
     free(lines);
     lines = (char *)1;

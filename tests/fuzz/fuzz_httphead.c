@@ -49,8 +49,8 @@ static void check_head(const bitsdo_http_head *h)
         abort();
     if (h->has_range && h->range_unsatisfied)
         abort();
-    if (h->has_range && (h->range_first > h->range_last ||
-                         (h->range_total_known && h->range_last >= h->range_total)))
+    if (h->has_range &&
+        (h->range_first > h->range_last || (h->range_total_known && h->range_last >= h->range_total)))
         abort();
     if (h->range_unsatisfied && !h->range_total_known)
         abort();
@@ -108,10 +108,17 @@ static void check_range_printed(const bitsdo_http_head *h)
     if (h->range_unsatisfied)
         snprintf(text, sizeof(text), "bytes */%llu", (unsigned long long)h->range_total);
     else if (h->range_total_known)
-        snprintf(text, sizeof(text), "bytes %llu-%llu/%llu", (unsigned long long)h->range_first,
-                 (unsigned long long)h->range_last, (unsigned long long)h->range_total);
+        snprintf(text,
+                 sizeof(text),
+                 "bytes %llu-%llu/%llu",
+                 (unsigned long long)h->range_first,
+                 (unsigned long long)h->range_last,
+                 (unsigned long long)h->range_total);
     else
-        snprintf(text, sizeof(text), "bytes %llu-%llu/*", (unsigned long long)h->range_first,
+        snprintf(text,
+                 sizeof(text),
+                 "bytes %llu-%llu/*",
+                 (unsigned long long)h->range_first,
                  (unsigned long long)h->range_last);
     memset(&again, 0, sizeof(again));
     if (!bitsdo_http_content_range(text, &again))
