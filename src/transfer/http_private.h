@@ -16,8 +16,11 @@
  * NTLM/Negotiate.
  *
  * Both wires hand the protocol layer the same thing: the response head as
- * bytes (parsed by one parser here) and the body as a stream of bytes
- * (framing undone). Every wait of either wire also waits on the transfer's
+ * bytes (parsed by one parser, src/core/httpparse.c) and the body as a
+ * stream of bytes (framing undone). The byte rules (heads, body framing,
+ * chunked, URLs and redirects, custom header lists) live in the portable
+ * core, where they are unit-tested natively and fuzzed; the wires only
+ * move bytes. Every wait of either wire also waits on the transfer's
  * abort event and has a timeout, so Suspend and Cancel interrupt a blocked
  * request at once. */
 #ifndef BITSDO_TRANSFER_HTTP_PRIVATE_H
