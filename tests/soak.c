@@ -12,8 +12,9 @@
  * mid-transfer, chunked or close-delimited bodies, redirect chains and
  * loops, malformed or huge headers, a trickling server), and what the
  * client does meanwhile (nothing, Suspend and Resume, or Cancel, at a
- * random moment). The job is driven to its end, resumed after transient
- * errors, within a bound. Invariants, checked on every run:
+ * random moment), and the family: a BITS job, a Delivery Optimization
+ * download or a BITS 1.0 group, in turn. The job is driven to its end,
+ * resumed after transient errors, within a bound. Invariants, checked on every run:
  *   - the run ends (TRANSFERRED, ERROR, or cancelled) within the bound;
  *   - TRANSFERRED: after Complete, the file is byte-exact (the served file,
  *     or its changed version under `change`); ERROR: the error has a
@@ -40,6 +41,7 @@
 
 static IBackgroundCopyManager *mgr;
 static IDOManager *do_mgr;
+static IBackgroundCopyQMgr *qmgr;
 static unsigned runs = 40, seed = 1, passed, failed;
 
 /* splitmix64 */
@@ -57,12 +59,12 @@ static unsigned below(UINT64 *state, unsigned n)
 }
 
 /* One fault spec for a file of `size` bytes. */
-static void draw_fault(UINT64 *r, UINT64 size, char *out, size_t cap)
+static void draw_fault(UINT64 *r, UINT64 size, BOOL tls, char *out, size_t cap)
 {
     unsigned at = (unsigned)(size > 2 ? 1 + below(r, (unsigned)(size - 1)) : 1);
     unsigned k = 1 + below(r, 3);
 
-    switch (below(r, 19)) {
+    switch (below(r, 20)) {
     case 0: snprintf(out, cap, "drop=%u:%u", at, k); break;
     case 1: snprintf(out, cap, "reset=%u:%u", at, k); break;
     case 2: snprintf(out, cap, "close-early=%u:%u", 1 + below(r, 1000), k); break;
@@ -73,7 +75,16 @@ static void draw_fault(UINT64 *r, UINT64 size, char *out, size_t cap)
     case 7: snprintf(out, cap, "norange"); break;
     case 8: snprintf(out, cap, "badrange:%u", k); break;
     case 9: snprintf(out, cap, "lie-length=+%u:%u", 1 + below(r, 5000), k); break;
-    case 10: snprintf(out, cap, "lie-length=-%u:%u", 1 + below(r, (unsigned)(size < 5000 ? size : 5000)), k); break;
+    case 10:
+        /* A body longer than its Content-Length: the socket path sees the
+         * extra bytes and retries; WinHTTP (https) ends the body at the
+         * Content-Length, as it does for Windows' BITS, and the job is what
+         * the server declared. So https runs draw the other lie. */
+        if (tls)
+            snprintf(out, cap, "lie-length=+%u:%u", 1 + below(r, 5000), k);
+        else
+            snprintf(out, cap, "lie-length=-%u:%u", 1 + below(r, (unsigned)(size < 5000 ? size : 5000)), k);
+        break;
     case 11: snprintf(out, cap, "change:%u", k); break;
     case 12: snprintf(out, cap, "no-length=chunked"); break;
     case 13: snprintf(out, cap, "no-length=close"); break;
@@ -85,6 +96,9 @@ static void draw_fault(UINT64 *r, UINT64 size, char *out, size_t cap)
         break;
     }
     case 17: snprintf(out, cap, "slow=%u:1", 1000000 + below(r, 4000000)); break;
+    /* To the other scheme: http to https is followed; https to http is
+     * refused by BITS's default redirect policy. */
+    case 18: snprintf(out, cap, tls ? "redirect-to-http" : "redirect-to-https"); break;
     default: snprintf(out, cap, "delay=%u:%u", below(r, 2000), k); break;
     }
 }
@@ -118,16 +132,27 @@ static void broke(run_result *r, const char *fmt, ...)
     va_end(ap);
 }
 
-/* TRUE if local is src, or src with every byte inverted (`change`). */
+/* Why the last same_or_changed call said no. */
+static char differs[128];
+
+/* TRUE if local is src, or src with every byte inverted (`change`). The
+ * final file is opened sharing delete: a rename that just put it there may
+ * still hold its handle (with DELETE access) for a moment; a handle open
+ * for writing still makes the open fail. */
 static BOOL same_or_changed(const WCHAR *local, const WCHAR *src)
 {
-    HANDLE a = CreateFileW(local, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    HANDLE a = CreateFileW(local, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
+    DWORD a_err = GetLastError();
     HANDLE b = CreateFileW(src, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
     static BYTE x[65536], y[65536];
     BOOL same = TRUE, inverted = TRUE;
     DWORD gx, gy, i;
+    UINT64 at = 0;
 
     if (a == INVALID_HANDLE_VALUE || b == INVALID_HANDLE_VALUE) {
+        snprintf(differs, sizeof(differs), "cannot open the %s file: error %lu",
+                 a == INVALID_HANDLE_VALUE ? "final" : "served",
+                 (unsigned long)(a == INVALID_HANDLE_VALUE ? a_err : GetLastError()));
         if (a != INVALID_HANDLE_VALUE)
             CloseHandle(a);
         if (b != INVALID_HANDLE_VALUE)
@@ -136,17 +161,21 @@ static BOOL same_or_changed(const WCHAR *local, const WCHAR *src)
     }
     for (;;) {
         if (!ReadFile(a, x, sizeof(x), &gx, NULL) || !ReadFile(b, y, sizeof(y), &gy, NULL) || gx != gy) {
+            snprintf(differs, sizeof(differs), "lengths differ after %llu bytes", (unsigned long long)at);
             same = inverted = FALSE;
             break;
         }
         if (!gx)
             break;
-        for (i = 0; i < gx; i++) {
+        for (i = 0; i < gx && (same || inverted); i++) {
             same &= x[i] == y[i];
             inverted &= (unsigned)x[i] + y[i] == 255u;
         }
-        if (!same && !inverted)
+        if (!same && !inverted) {
+            snprintf(differs, sizeof(differs), "bytes differ at %llu", (unsigned long long)(at + i - 1));
             break;
+        }
+        at += gx;
     }
     CloseHandle(a);
     CloseHandle(b);
@@ -237,7 +266,7 @@ static void drive_bits(const WCHAR *url, const WCHAR *local, const WCHAR *src, c
             if (hr != S_OK)
                 broke(&res, "Complete returned 0x%08lx", (unsigned long)hr);
             else if (!same_or_changed(local, src))
-                broke(&res, "the final file is not the served file");
+                broke(&res, "the final file is not the served file (%s)", differs);
         } else if (state == BG_JOB_STATE_ERROR || state == BG_JOB_STATE_TRANSIENT_ERROR) {
             HRESULT hr = S_OK;
             BG_ERROR_CONTEXT context = 0;
@@ -335,7 +364,7 @@ static void drive_do(const WCHAR *url, const WCHAR *local, const WCHAR *src, con
             if (hr != S_OK)
                 broke(res, "Finalize returned 0x%08lx", (unsigned long)hr);
             else if (!same_or_changed(local, src))
-                broke(res, "the final file is not the served file");
+                broke(res, "the final file is not the served file (%s)", differs);
         } else {
             if (FAILED(st.Error) && !documented(st.Error) && ((ULONG)st.Error & 0xFFFF0000u) != 0x80D00000u)
                 broke(res, "state %d with 0x%08lx", (int)st.State, (unsigned long)st.Error);
@@ -351,32 +380,161 @@ static void drive_do(const WCHAR *url, const WCHAR *local, const WCHAR *src, con
         broke(res, "%d temp file(s) left", tu_count_temp_files(dir));
 }
 
+/* win32 of IBackgroundCopyJob1::GetStatus back as the HRESULT it stands
+ * for: a Win32 code, or the HRESULT itself when it was not one. */
+static HRESULT qm_hresult(DWORD win32)
+{
+    return win32 <= 0xFFFF ? HRESULT_FROM_WIN32(win32) : (HRESULT)win32;
+}
+
+/* A BITS 1.0 group through the scenario: one job of one file. The group
+ * completes on its own (the file is renamed into place at COMPLETE); an
+ * error suspends it (GROUP_ERROR); ResumeGroup retries. A transient error
+ * shows to a BITS 1.0 client only as an incomplete group that waits for its
+ * retry delay, so the soak looks through the group's modern view
+ * (QueryNewJobInterface) to see it and calls ResumeGroup, as it calls
+ * Resume for a BITS job. Suspend-resume is SuspendGroup then ResumeGroup;
+ * cancel is CancelGroup, which keeps a file that was completely downloaded
+ * (documented): then that file must be the served one. Progress is
+ * QM_PROGRESS_SIZE_DONE, a DWORD (the soak's files are under 4 GB). */
+static void drive_qm(const WCHAR *url, const WCHAR *local, const WCHAR *src, const WCHAR *dir, const char *token,
+                     unsigned action, unsigned act_at_ms, run_result *res)
+{
+    IBackgroundCopyGroup *group = NULL;
+    IBackgroundCopyJob1 *job = NULL;
+    IBackgroundCopyJob *modern = NULL;
+    IUnknown *unk = NULL;
+    FILESETINFO info, *infos[1] = {&info};
+    DWORD status = 0, index, last = 0, value, win32 = 0, transport, retried;
+    unsigned retries = 0;
+    ULONGLONG start, deadline;
+    BOOL acted = FALSE, cancelled = FALSE;
+    int whole_gets = 1;
+    GUID gid, jid;
+
+    assert_hr(S_OK, CoCreateGuid(&gid));
+    assert_hr(S_OK, CoCreateGuid(&jid));
+    assert_hr(S_OK, IBackgroundCopyQMgr_CreateGroup(qmgr, gid, &group));
+    assert_hr(S_OK, IBackgroundCopyGroup_CreateJob(group, jid, &job));
+    info.bstrRemoteFile = SysAllocString(url);
+    info.bstrLocalFile = SysAllocString(local);
+    info.dwSizeHint = 0;
+    assert_hr(S_OK, IBackgroundCopyJob1_AddFiles(job, 1, infos));
+    SysFreeString(info.bstrRemoteFile);
+    SysFreeString(info.bstrLocalFile);
+    assert_hr(S_OK, IBackgroundCopyGroup_QueryNewJobInterface(group, &IID_IBackgroundCopyJob, &unk));
+    modern = tu_qi(unk, &IID_IBackgroundCopyJob);
+    IUnknown_Release(unk);
+    if (FAILED(IBackgroundCopyGroup_ResumeGroup(group)))
+        broke(res, "ResumeGroup failed");
+    start = tu_ms();
+    deadline = start + RUN_BOUND_MS;
+    for (;;) {
+        /* Read before the status: COMPLETE is final, so 100% read before a
+         * status that is not COMPLETE came too early. */
+        BOOL exists = tu_exists(local);
+        DWORD percent = 0;
+
+        if (FAILED(IBackgroundCopyGroup_GetProgress(group, QM_PROGRESS_PERCENT_DONE, &percent)) ||
+            FAILED(IBackgroundCopyGroup_GetProgress(group, QM_PROGRESS_SIZE_DONE, &value)) ||
+            FAILED(IBackgroundCopyGroup_GetStatus(group, &status, &index))) {
+            broke(res, "GetProgress or GetStatus failed");
+            break;
+        }
+        if (value < last && value != 0 && !restarted(token, &whole_gets))
+            broke(res, "progress went back from %lu to %lu with no restart from byte 0", (unsigned long)last,
+                  (unsigned long)value);
+        last = value;
+        if (percent > 100 || (percent == 100 && !(status & QM_STATUS_GROUP_COMPLETE)))
+            broke(res, "percent done %lu with status 0x%lx", (unsigned long)percent, (unsigned long)status);
+        /* The group renames its files, then reports COMPLETE: in between a
+         * file may be at its final name, but only whole. */
+        if (exists && !(status & QM_STATUS_GROUP_COMPLETE) && !same_or_changed(local, src))
+            broke(res, "a wrong file at the final name before the group completed (%s)", differs);
+        if (!acted && action && tu_ms() - start >= act_at_ms) {
+            acted = TRUE;
+            if (action == 2) {
+                if (FAILED(IBackgroundCopyGroup_CancelGroup(group)))
+                    broke(res, "CancelGroup failed");
+                cancelled = TRUE;
+                break;
+            }
+            if (!(status & (QM_STATUS_GROUP_COMPLETE | QM_STATUS_GROUP_ERROR | QM_STATUS_GROUP_SUSPENDED))) {
+                IBackgroundCopyGroup_SuspendGroup(group);
+                IBackgroundCopyGroup_ResumeGroup(group);
+            }
+        }
+        if (status & (QM_STATUS_GROUP_COMPLETE | QM_STATUS_GROUP_ERROR))
+            break;
+        if (tu_state(modern) == BG_JOB_STATE_TRANSIENT_ERROR) {
+            if (++retries > MAX_RETRIES)
+                break;
+            IBackgroundCopyGroup_ResumeGroup(group);
+        }
+        if (tu_ms() >= deadline) {
+            broke(res, "not settled after %u s (status 0x%lx)", RUN_BOUND_MS / 1000, (unsigned long)status);
+            break;
+        }
+        Sleep(2);
+    }
+
+    if (!cancelled) {
+        if (status & QM_STATUS_GROUP_COMPLETE) {
+            if (!same_or_changed(local, src))
+                broke(res, "the final file is not the served file (%s)", differs);
+        } else {
+            if (status & QM_STATUS_GROUP_ERROR) {
+                if (FAILED(IBackgroundCopyJob1_GetStatus(job, &status, &win32, &transport, &retried)) ||
+                    status != QM_STATUS_JOB_ERROR || !documented(qm_hresult(win32)))
+                    broke(res, "group in error: job status 0x%lx, win32 0x%08lx", (unsigned long)status,
+                          (unsigned long)win32);
+            }
+            if (FAILED(IBackgroundCopyGroup_CancelGroup(group)))
+                broke(res, "CancelGroup failed");
+            cancelled = TRUE;
+        }
+    }
+    /* CancelGroup keeps only a file that was completely downloaded. */
+    if (cancelled && tu_exists(local) && !same_or_changed(local, src))
+        broke(res, "a wrong file at the final name after CancelGroup (%s)", differs);
+    if (tu_count_temp_files(dir))
+        broke(res, "%d temp file(s) left", tu_count_temp_files(dir));
+    IBackgroundCopyJob_Release(modern);
+    IBackgroundCopyJob1_Release(job);
+    IBackgroundCopyGroup_Release(group);
+}
+
 static void one_run(unsigned run)
 {
     UINT64 r = ((UINT64)seed << 32) ^ run, size;
     char spec[256], f1[96], f2[96], token[64], name[64];
     WCHAR wname[64], src[MAX_PATH], url[1024], dir[MAX_PATH], local[MAX_PATH];
     const char *action_names[3] = {"none", "suspend-resume", "cancel"};
-    const char *family_names[2] = {"BITS job", "DO download"};
+    const char *family_names[3] = {"BITS job", "DO download", "BITS 1.0 group"};
     unsigned action, act_at_ms, family;
+    BOOL tls;
     run_result res = {""};
 
     next_random(&r);
     size = 1 + (next_random(&r) % (3u << 20));
-    draw_fault(&r, size, f1, sizeof(f1));
+    tls = below(&r, 4) == 0;
+    draw_fault(&r, size, tls, f1, sizeof(f1));
     f2[0] = 0;
     if (below(&r, 3) == 0)
-        draw_fault(&r, size, f2, sizeof(f2));
+        draw_fault(&r, size, tls, f2, sizeof(f2));
     action = below(&r, 6) < 4 ? 0 : 1 + below(&r, 2);
     act_at_ms = below(&r, 1500);
-    family = below(&r, 2);
+    family = below(&r, 3);
 
     ht_token(token, sizeof(token), "soak");
     snprintf(spec, sizeof(spec), "id=%s,%s%s%s", token, f1, f2[0] ? "," : "", f2);
     snprintf(name, sizeof(name), "soak-%u-%u.bin", seed, run);
     MultiByteToWideChar(CP_ACP, 0, name, -1, wname, ARRAYSIZE(wname));
     ht_make(src, ARRAYSIZE(src), wname, size, (DWORD)(seed * 7919u + run));
-    swprintf(url, ARRAYSIZE(url), L"http://127.0.0.1:%u/fault/%hs/%ls", ht.fault_http, spec, wname);
+    if (tls)
+        swprintf(url, ARRAYSIZE(url), L"https://localhost:%u/fault/%hs/%ls", ht.fault_https, spec, wname);
+    else
+        swprintf(url, ARRAYSIZE(url), L"http://127.0.0.1:%u/fault/%hs/%ls", ht.fault_http, spec, wname);
     tu_path(dir, ARRAYSIZE(dir), L"soak%u", run);
     tu_mkdirs(dir);
     swprintf(local, ARRAYSIZE(local), L"%ls\\%ls", dir, wname);
@@ -384,13 +542,15 @@ static void one_run(unsigned run)
 
     if (family == 0)
         drive_bits(url, local, src, dir, token, action, act_at_ms, &res);
-    else
+    else if (family == 1)
         drive_do(url, local, src, dir, token, action, act_at_ms, &res);
+    else
+        drive_qm(url, local, src, dir, token, action, act_at_ms, &res);
 
     if (res.what[0]) {
         failed++;
-        printf("BROKEN seed %u run %u: %s, faults %s%s%s, size %llu, action %s at %u ms: %s\n", seed, run,
-               family_names[family], f1, f2[0] ? "," : "", f2, (unsigned long long)size, action_names[action],
+        printf("BROKEN seed %u run %u: %s over %s, faults %s%s%s, size %llu, action %s at %u ms: %s\n", seed, run,
+               family_names[family], tls ? "https" : "http", f1, f2[0] ? "," : "", f2, (unsigned long long)size, action_names[action],
                act_at_ms, res.what);
     } else {
         passed++;
@@ -418,11 +578,14 @@ static int group_setup(void **state)
     mgr = tu_manager();
     assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateDeliveryOptimization, NULL, CLSCTX_INPROC_SERVER,
                                      &IID_IDOManager, (void **)&do_mgr));
+    assert_hr(S_OK, CoCreateInstance(&CLSID_BitsdoPrivateQMgr, NULL, CLSCTX_INPROC_SERVER, &IID_IBackgroundCopyQMgr,
+                                     (void **)&qmgr));
     return 0;
 }
 
 static int group_teardown(void **state)
 {
+    IBackgroundCopyQMgr_Release(qmgr);
     IDOManager_Release(do_mgr);
     IBackgroundCopyManager_Release(mgr);
     return tu_group_teardown(state);

@@ -91,13 +91,23 @@ static void test_add_file_bad_input(void **state)
     /* Nothing was added by any of these. */
     assert_int_equal(file_count(job), 0);
 
-    /* The accepted forms. */
+    /* The accepted forms (each to its own local file: two files of a job
+     * may not end in one). */
     assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, small_src, local));
-    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, L"http://127.0.0.1:8080/dir/file.bin", local));
-    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, L"https://127.0.0.1/file.bin", local));
-    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, L"\\\\server\\share\\file.bin", local));
+    tu_path(path, MAX_PATH, L"dest2.bin");
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, L"http://127.0.0.1:8080/dir/file.bin", path));
+    tu_path(path, MAX_PATH, L"dest3.bin");
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, L"https://127.0.0.1/file.bin", path));
+    tu_path(path, MAX_PATH, L"dest4.bin");
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, L"\\\\server\\share\\file.bin", path));
+    tu_path(local, MAX_PATH, L"dest5.bin");
     tu_file_url(path, MAX_PATH, small_src);
     assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, path, local));
+    assert_int_equal(file_count(job), 5);
+    /* The same final file again, however spelled: refused. */
+    assert_hr(E_INVALIDARG, IBackgroundCopyJob_AddFile(job, small_src, local));
+    CharUpperW(local + wcslen(tu_dir()) + 1);
+    assert_hr(E_INVALIDARG, IBackgroundCopyJob_AddFile(job, small_src, local));
     assert_int_equal(file_count(job), 5);
 
     assert_hr(S_OK, IBackgroundCopyJob_Cancel(job));
@@ -345,7 +355,7 @@ static void test_proxy_settings(void **state)
     assert_hr(E_INVALIDARG, IBackgroundCopyJob_SetProxySettings(job, BG_JOB_PROXY_USAGE_PRECONFIG, L"proxy:80", NULL));
     assert_hr(E_INVALIDARG, IBackgroundCopyJob_SetProxySettings(job, BG_JOB_PROXY_USAGE_NO_PROXY, NULL, L"<local>"));
     assert_hr(E_INVALIDARG, IBackgroundCopyJob_SetProxySettings(job, BG_JOB_PROXY_USAGE_AUTODETECT, L"p:1", NULL));
-    assert_hr(E_INVALIDARG, IBackgroundCopyJob_SetProxySettings(job, (BG_JOB_PROXY_USAGE)9, NULL, NULL));
+    assert_hr(E_NOTIMPL, IBackgroundCopyJob_SetProxySettings(job, (BG_JOB_PROXY_USAGE)9, NULL, NULL));
     /* A list over 32,767 characters. */
     huge = malloc(40000 * sizeof(WCHAR));
     assert_non_null(huge);
@@ -815,7 +825,10 @@ static void test_not_implemented(void **state)
     assert_hr(E_NOTIMPL, IBackgroundCopyManager_CreateJob(mgr, L"u", BG_JOB_TYPE_UPLOAD, &id, &upload));
     assert_hr(E_NOTIMPL, IBackgroundCopyManager_CreateJob(mgr, L"u", BG_JOB_TYPE_UPLOAD_REPLY, &id, &upload));
 
-    /* AddFileWithRanges is implemented now (tests/test_ranges.c). */
+    /* AddFileWithRanges is implemented now (tests/test_ranges.c); not to
+     * the local file of another file of the job. */
+    assert_hr(E_INVALIDARG, IBackgroundCopyJob5_AddFileWithRanges(job5, small_src, local, 1, &range));
+    tu_path(local, MAX_PATH, L"notimpl-ranges.bin");
     assert_hr(S_OK, IBackgroundCopyJob5_AddFileWithRanges(job5, small_src, local, 1, &range));
 
     print_message("E_NOTIMPL: IBackgroundCopyJob3::SetFileACLFlags (any flag; 0 is accepted)\n");
@@ -907,13 +920,14 @@ static void test_replace_remote_prefix(void **state)
     IBackgroundCopyJob *job = tu_create_job(mgr, L"prefix", NULL);
     IBackgroundCopyJob3 *job3 = tu_qi(job, &IID_IBackgroundCopyJob3);
     IBackgroundCopyFile *file;
-    WCHAR local[MAX_PATH];
+    WCHAR local[MAX_PATH], local2[MAX_PATH];
     LPWSTR name = NULL;
 
     (void)state;
     tu_path(local, MAX_PATH, L"prefix.bin");
+    tu_path(local2, MAX_PATH, L"prefix2.bin");
     assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, L"\\\\server1\\share\\a.bin", local));
-    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, L"http://127.0.0.1/b.bin", local));
+    assert_hr(S_OK, IBackgroundCopyJob_AddFile(job, L"http://127.0.0.1/b.bin", local2));
 
     assert_null_arg(IBackgroundCopyJob3_ReplaceRemotePrefix(job3, NULL, L"x"));
     assert_null_arg(IBackgroundCopyJob3_ReplaceRemotePrefix(job3, L"x", NULL));

@@ -60,7 +60,7 @@ static void test_create_job_bad_args(void **state)
     /* A display name longer than 256 characters. */
     wmemset(long_name, L'n', 299);
     long_name[299] = 0;
-    assert_hr(BG_E_STRING_TOO_LONG,
+    assert_hr(E_INVALIDARG,
               IBackgroundCopyManager_CreateJob(mgr, long_name, BG_JOB_TYPE_DOWNLOAD, &id, &job));
     assert_null(job);
     assert_int_equal(job_count(), base);

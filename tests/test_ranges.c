@@ -163,7 +163,11 @@ static void test_add_errors(void **state)
     CoTaskMemFree(got);
     fp = tu_file_progress(file);
     assert_true(fp.BytesTotal == BG_SIZE_UNKNOWN);
-    /* Without BG_LENGTH_TO_EOF the total is known at once. */
+    /* Without BG_LENGTH_TO_EOF the total is known at once. (Each file of a
+     * job has its own local file.) */
+    assert_hr(E_INVALIDARG,
+              IBackgroundCopyJob3_AddFileWithRanges(job3, src_url, local, 2, (BG_FILE_RANGE *)mixed));
+    tu_path(local, MAX_PATH, L"errors2.out");
     assert_hr(S_OK, IBackgroundCopyJob3_AddFileWithRanges(job3, src_url, local, 2, (BG_FILE_RANGE *)mixed));
     IBackgroundCopyFile_Release(file);
     file = tu_job_file(job, 1);

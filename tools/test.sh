@@ -20,12 +20,14 @@
 #   BITSDO_REQUIRE_32BIT=1              a skipped 32-bit part is a failure
 #   BITSDO_FUZZ_SECONDS=30              then runs each libFuzzer target (tools/fuzz.sh) this long;
 #                                       0 skips it (so do CTEST ARGS)
+#   BITSDO_TSAN=1                       then the core's tests under ThreadSanitizer (tools/tsan.sh,
+#                                       about 10 s; skipped without clang); 0 skips it (so do CTEST ARGS)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-case ${1:-} in -h | --help) sed -n '2,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
+case ${1:-} in -h | --help) sed -n '2,26s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;; esac
 
 say() { printf '\n=== test: %s\n' "$*"; }
 
@@ -173,6 +175,22 @@ if [ "$fuzz_seconds" != 0 ] && [ $# -eq 0 ]; then
         results+=("fuzz: every target ${fuzz_seconds} s without a finding ($((SECONDS - start)) s)")
     else
         results+=("fuzz: FINDING or failure, see above and build/fuzz/findings")
+        status=1
+    fi
+fi
+
+# The core's concurrency under ThreadSanitizer (cheap: about 10 s), where clang has TSan.
+if [ "${BITSDO_TSAN:-1}" != 0 ] && [ $# -eq 0 ]; then
+    say "tsan: tools/tsan.sh"
+    start=$SECONDS
+    rc=0
+    tools/tsan.sh || rc=$?
+    if [ $rc -eq 0 ]; then
+        results+=("tsan: core tests under ThreadSanitizer passed ($((SECONDS - start)) s)")
+    elif [ $rc -eq 77 ]; then
+        results+=("tsan: SKIPPED, clang with ThreadSanitizer is missing")
+    else
+        results+=("tsan: FAILED (a test or a ThreadSanitizer report), see above")
         status=1
     fi
 fi

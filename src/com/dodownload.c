@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "jobref.h"
 #include "names.h"
+#include "transport_http.h"
 #include "wstr.h"
 
 #ifndef E_NOT_SET /* winerror.h of newer SDKs: a property never set */
@@ -1088,6 +1089,11 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
     }
     if (!value || V_VT(value) != type)
         return E_INVALIDARG;
+    /* A NUL inside a BSTR would silently cut the value short (a URL or a
+     * header list ending somewhere else than the caller meant): refused,
+     * as a CR or LF that could break a request apart is below. */
+    if (type == VT_BSTR && V_BSTR(value) && SysStringLen(V_BSTR(value)) != wcslen(V_BSTR(value)))
+        return E_INVALIDARG;
     if (type == VT_BSTR)
         str = V_BSTR(value) ? V_BSTR(value) : L"";
     else if (type == VT_BOOL)
@@ -1105,6 +1111,12 @@ static HRESULT WINAPI dodownload_SetProperty(IDODownload *iface, DODownloadPrope
     case DODownloadProperty_LocalPath:
         if (FAILED(bitsdo_local_validate((const bitsdo_wchar *)str)))
             return local_path_error(str);
+        break;
+    case DODownloadProperty_HttpCustomHeaders:
+        /* The rules of IBackgroundCopyJobHttpOptions::SetCustomHeaders
+         * (transport_http.h); DO documents no code of its own for them. */
+        if (FAILED(bitsdo_http_check_headers(str)))
+            return E_INVALIDARG;
         break;
     case DODownloadProperty_ContentId:
         /* Content IDs name content in the DO cloud; there is none here. */

@@ -153,10 +153,13 @@ static HRESULT WINAPI error_GetFile(IBackgroundCopyError *iface, IBackgroundCopy
     return bitsdo_file_object_create(object->job, (uint32_t)object->file, out);
 }
 
+/* Both descriptions: documented E_INVALIDARG for LanguageId 0. */
 static HRESULT WINAPI error_GetErrorDescription(IBackgroundCopyError *iface, DWORD langid, LPWSTR *out)
 {
     if (!out)
         return E_POINTER;
+    if (!langid)
+        return E_INVALIDARG;
     return bitsdo_describe_error(impl_from_IBackgroundCopyError(iface)->code, langid, out);
 }
 
@@ -165,10 +168,11 @@ static HRESULT WINAPI error_GetErrorContextDescription(IBackgroundCopyError *ifa
 {
     const char *text;
 
-    (void)langid;
     if (!out)
         return E_POINTER;
     *out = NULL;
+    if (!langid)
+        return E_INVALIDARG;
     if (!(text = bitsdo_context_text(impl_from_IBackgroundCopyError(iface)->context)))
         return HRESULT_FROM_WIN32(ERROR_MR_MID_NOT_FOUND);
     return utf8_to_co(text, out);

@@ -686,6 +686,8 @@ static HRESULT variant_string(const VARIANT *v, const WCHAR **out, size_t max)
     if (V_VT(v) != VT_BSTR)
         return E_INVALIDARG;
     *out = V_BSTR(v) ? V_BSTR(v) : L"";
+    if (V_BSTR(v) && SysStringLen(V_BSTR(v)) != wcslen(V_BSTR(v)))
+        return E_INVALIDARG; /* a NUL inside would cut the value short */
     if (wcslen(*out) > max)
         return E_INVALIDARG; /* the documented length limit */
     return S_OK;

@@ -97,12 +97,15 @@ static ULONG WINAPI job_Release(IBackgroundCopyJob5 *iface)
 
 /* --- small helpers shared by the property methods ----------------------- */
 
+/* The getters answer a NULL out-pointer with E_INVALIDARG: what BITS
+ * documents for GetDisplayName, GetDescription, GetPriority, GetNotifyFlags
+ * and GetNotifyInterface ("cannot be NULL", "must pass the address of"). */
 static HRESULT get_wstr(bitsdo_job *job, const bitsdo_wchar *const *field, LPWSTR *out)
 {
     HRESULT hr;
 
     if (!out)
-        return E_POINTER;
+        return E_INVALIDARG;
     AcquireSRWLockShared(&job->lock);
     hr = bitsdo_co_strdup((const WCHAR *)*field, out);
     ReleaseSRWLockShared(&job->lock);
@@ -138,7 +141,7 @@ static HRESULT set_u32(bitsdo_job *job, uint32_t *field, uint32_t value)
 static HRESULT get_u32(bitsdo_job *job, const uint32_t *field, ULONG *out)
 {
     if (!out)
-        return E_POINTER;
+        return E_INVALIDARG;
     AcquireSRWLockShared(&job->lock);
     *out = *field;
     ReleaseSRWLockShared(&job->lock);
@@ -168,6 +171,18 @@ static HRESULT WINAPI job_AddFileSet(IBackgroundCopyJob5 *iface, ULONG count, BG
     ReleaseSRWLockShared(&job->lock);
     if (FAILED(hr))
         return hr;
+    /* No two files to one final file (in the set or with the job's). */
+    {
+        const WCHAR **locals = malloc(count * sizeof(*locals));
+        if (!locals)
+            return E_OUTOFMEMORY;
+        for (i = 0; i < count; i++)
+            locals[i] = files[i].LocalName;
+        hr = bitsdo_job_check_new_locals(job, locals, count);
+        free(locals);
+        if (FAILED(hr))
+            return hr;
+    }
     for (i = 0; i < count; i++)
         if (FAILED(hr = bitsdo_job_add_file(job, files[i].RemoteName, files[i].LocalName, NULL, 0)))
             return hr;
@@ -176,8 +191,11 @@ static HRESULT WINAPI job_AddFileSet(IBackgroundCopyJob5 *iface, ULONG count, BG
 
 static HRESULT WINAPI job_AddFile(IBackgroundCopyJob5 *iface, LPCWSTR remote, LPCWSTR local)
 {
-    if (!remote || !local)
-        return E_INVALIDARG;
+    HRESULT hr;
+
+    if (FAILED(hr = bitsdo_job_check_names(remote, local)) ||
+        FAILED(hr = bitsdo_job_check_new_locals(job_of(iface), &local, 1)))
+        return hr;
     return bitsdo_job_add_file(job_of(iface), remote, local, NULL, 0);
 }
 
@@ -372,7 +390,7 @@ static HRESULT WINAPI job_SetNotifyInterface(IBackgroundCopyJob5 *iface, IUnknow
 static HRESULT WINAPI job_GetNotifyInterface(IBackgroundCopyJob5 *iface, IUnknown **out)
 {
     if (!out)
-        return E_POINTER;
+        return E_INVALIDARG; /* documented */
     /* The object itself in the apartment that set it, a proxy elsewhere. */
     return bitsdo_job_get_notify_interface(job_of(iface), &IID_IBackgroundCopyCallback, (void **)out);
 }
@@ -435,8 +453,15 @@ static HRESULT WINAPI job_SetProxySettings(IBackgroundCopyJob5 *iface, BG_JOB_PR
     case BG_JOB_PROXY_USAGE_OVERRIDE:
         if (!list || !*list)
             return E_INVALIDARG;
-        if (wcslen(list) > BITSDO_MAX_PROXY_CHARS || (bypass && wcslen(bypass) > BITSDO_MAX_PROXY_CHARS))
+        if (wcslen(list) > BITSDO_MAX_PROXY_CHARS)
             return BITSDO_BG_E_PROXY_LIST_TOO_LARGE;
+        if (bypass && wcslen(bypass) > BITSDO_MAX_PROXY_CHARS)
+            return BITSDO_BG_E_PROXY_BYPASS_LIST_TOO_LARGE;
+        /* Host names and ports only: a control character (CR, LF) could end
+         * a line of the request that names the proxy. */
+        if (bitsdo_wcs_has_control((const bitsdo_wchar *)list) ||
+            bitsdo_wcs_has_control((const bitsdo_wchar *)bypass))
+            return E_INVALIDARG;
         if (!(new_list = bitsdo_wcsdup((const bitsdo_wchar *)list)) ||
             (bypass && !(new_bypass = bitsdo_wcsdup((const bitsdo_wchar *)bypass)))) {
             free(new_list);
@@ -444,7 +469,7 @@ static HRESULT WINAPI job_SetProxySettings(IBackgroundCopyJob5 *iface, BG_JOB_PR
         }
         break;
     default:
-        return E_INVALIDARG;
+        return E_NOTIMPL; /* documented: not a BG_JOB_PROXY_USAGE value */
     }
     if (FAILED(hr = bitsdo_job_modify_begin(job))) {
         free(new_list);
@@ -467,7 +492,7 @@ static HRESULT WINAPI job_GetProxySettings(IBackgroundCopyJob5 *iface, BG_JOB_PR
     HRESULT hr;
 
     if (!usage || !list || !bypass)
-        return E_POINTER;
+        return E_INVALIDARG; /* documented: "one or more of the parameters is NULL" */
     *list = *bypass = NULL;
     AcquireSRWLockShared(&job->lock);
     *usage = (BG_JOB_PROXY_USAGE)job->rec.proxy_usage;
@@ -510,7 +535,9 @@ static HRESULT WINAPI job_SetNotifyCmdLine(IBackgroundCopyJob5 *iface, LPCWSTR p
     bitsdo_wchar *new_program = NULL, *new_params = NULL;
     HRESULT hr;
 
-    if (program && params && wcslen(program) + wcslen(params) > MAX_PATH * 4)
+    /* Documented limits: MAX_PATH for the program, 4,000 characters for
+     * the parameters (each without the terminator). */
+    if ((program && wcslen(program) > MAX_PATH) || (params && wcslen(params) > 4000))
         return BITSDO_BG_E_STRING_TOO_LONG;
     if (!program && params)
         return E_INVALIDARG;
@@ -696,6 +723,30 @@ HRESULT bitsdo_job_add_file_ranges(bitsdo_job *job, LPCWSTR remote, LPCWSTR loca
 static HRESULT WINAPI job_AddFileWithRanges(IBackgroundCopyJob5 *iface, LPCWSTR remote, LPCWSTR local,
                                             DWORD count, BG_FILE_RANGE ranges[])
 {
+    bitsdo_range *copy;
+    DWORD i;
+    HRESULT hr;
+
+    /* The names and the ranges first (their documented codes), then that
+     * no other file of the job goes to the same final file. */
+    if (!remote || !local || !count || !ranges)
+        return E_INVALIDARG;
+    if (FAILED(hr = bitsdo_job_check_names(remote, local)))
+        return hr;
+    if (count <= bitsdo_policy_bits_limit(BITSDO_LIMIT_RANGES_PER_FILE)) {
+        if (!(copy = malloc(count * sizeof(*copy))))
+            return E_OUTOFMEMORY;
+        for (i = 0; i < count; i++) {
+            copy[i].offset = ranges[i].InitialOffset;
+            copy[i].length = ranges[i].Length;
+        }
+        hr = bitsdo_ranges_check(copy, count);
+        free(copy);
+        if (FAILED(hr))
+            return hr;
+    }
+    if (FAILED(hr = bitsdo_job_check_new_locals(job_of(iface), &local, 1)))
+        return hr;
     return bitsdo_job_add_file_ranges(job_of(iface), remote, local, count, ranges);
 }
 

@@ -104,9 +104,18 @@ static HRESULT WINAPI job1_GetStatus(IBackgroundCopyJob1 *iface, DWORD *status, 
     return S_OK;
 }
 
+/* A BSTR whose length says more than its first NUL: the name would be cut
+ * short, to a file or URL the caller did not give. */
+static BOOL bstr_has_nul(BSTR s)
+{
+    return s && SysStringLen(s) != wcslen(s);
+}
+
 static HRESULT check_file(const FILESETINFO *info)
 {
     if (!info)
+        return E_INVALIDARG;
+    if (bstr_has_nul(info->bstrRemoteFile) || bstr_has_nul(info->bstrLocalFile))
         return E_INVALIDARG;
     return bitsdo_job_check_names(info->bstrRemoteFile, info->bstrLocalFile);
 }
@@ -151,6 +160,18 @@ static HRESULT WINAPI job1_AddFiles(IBackgroundCopyJob1 *iface, ULONG count, FIL
     max_files = bitsdo_policy_bits_limit(BITSDO_LIMIT_FILES_PER_JOB);
     if (have > max_files || count > max_files - have)
         return BITSDO_BG_E_TOO_MANY_FILES_IN_JOB;
+    /* No two files to one final file (in the set or with the job's). */
+    if (count) {
+        const WCHAR **locals = malloc(count * sizeof(*locals));
+        if (!locals)
+            return E_OUTOFMEMORY;
+        for (i = 0; i < count; i++)
+            locals[i] = files[i]->bstrLocalFile;
+        hr = bitsdo_job_check_new_locals(job, locals, count);
+        free(locals);
+        if (FAILED(hr))
+            return hr;
+    }
 
     /* Excludes the group completing itself between two of our files. */
     AcquireSRWLockExclusive(&g->commit_lock);

@@ -78,6 +78,9 @@ static HRESULT WINAPI dojob_AddFileWithRanges(IDeliveryOptimizationJob *iface, L
     ReleaseSRWLockShared(&job->lock);
     if (taken)
         return E_INVALIDARG;
+    /* Two files of the job never end in one final file. */
+    if (FAILED(hr = bitsdo_job_check_new_locals(job, &local, 1)))
+        return hr;
 
     if (count)
         hr = bitsdo_job_add_file_ranges(job, remote, local, count, ranges);

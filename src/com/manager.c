@@ -79,8 +79,14 @@ static HRESULT check_job_limits(void)
     DWORD per_user = bitsdo_policy_bits_limit(BITSDO_LIMIT_JOBS_PER_USER);
     WCHAR *sid = bitsdo_current_user_sid();
     job_counts counts = {sid, 0};
-    ULONG all = bitsdo_job_count(count_bits_job, &counts);
+    ULONG all;
 
+    /* Fewer jobs of every kind than either limit: no need to count them
+     * (a walk per CreateJob would make creating N jobs cost N squared). */
+    if (bitsdo_job_count(NULL, NULL) < min(per_machine, per_user))
+        all = 0;
+    else
+        all = bitsdo_job_count(count_bits_job, &counts);
     free(sid);
     if (all >= per_machine)
         return BITSDO_BG_E_TOO_MANY_JOBS_PER_MACHINE;
@@ -99,10 +105,10 @@ static HRESULT WINAPI manager_CreateJob(IBackgroundCopyManager *iface, LPCWSTR n
     if (!out || !id)
         return E_POINTER;
     *out = NULL;
-    if (!name)
+    /* Documented: E_INVALIDARG for a NULL name and for one over 256
+     * characters (SetDisplayName says BG_E_STRING_TOO_LONG instead). */
+    if (!name || wcslen(name) > 256)
         return E_INVALIDARG;
-    if (wcslen(name) > 256)
-        return BITSDO_BG_E_STRING_TOO_LONG;
     if (type == BG_JOB_TYPE_UPLOAD || type == BG_JOB_TYPE_UPLOAD_REPLY)
         return E_NOTIMPL; /* uploads are not implemented */
     if (type != BG_JOB_TYPE_DOWNLOAD)

@@ -218,6 +218,20 @@ static const bitsdo__cell bitsdo__table[BITSDO_OP_COUNT][BITSDO_STATE_COUNT] = {
         [AK] = BAD,
         [CA] = BAD,
     },
+    /* decision: a file counted as transferred whose temp file someone
+     * deleted cannot be completed; the job goes to ERROR, from which
+     * Resume transfers that file again, whatever state it was in. */
+    [BITSDO_OP_LOSE_FILE] = {
+        [Q]  = OK(ER),
+        [CN] = OK(ER),
+        [TG] = OK(ER),
+        [SU] = OK(ER),
+        [ER] = OK(SAME),
+        [TE] = OK(ER),
+        [TD] = OK(ER),
+        [AK] = BAD,
+        [CA] = BAD,
+    },
 };
 
 /* clang-format on */

@@ -37,6 +37,8 @@ typedef enum bitsdo_op {
     BITSDO_OP_FAIL_TRANSIENT,/* retryable error: QUEUED/CONNECTING/TRANSFERRING
                               * -> TRANSIENT_ERROR */
     BITSDO_OP_RETRY,         /* retry timer fired: TRANSIENT_ERROR -> QUEUED */
+    BITSDO_OP_LOSE_FILE,     /* Complete found a finished file's temp file gone:
+                              * any state but the final ones -> ERROR */
     /* A worker op anywhere else is BG_E_INVALID_STATE: the job was
      * suspended, cancelled or completed meanwhile and the worker stops. */
     BITSDO_OP_COUNT

@@ -29,6 +29,22 @@ bitsdo_wchar *bitsdo_wcsdup(const bitsdo_wchar *s)
     return copy;
 }
 
+int bitsdo_wcs_has_line_break(const bitsdo_wchar *s)
+{
+    for (; s && *s; s++)
+        if (*s == '\r' || *s == '\n')
+            return 1;
+    return 0;
+}
+
+int bitsdo_wcs_has_control(const bitsdo_wchar *s)
+{
+    for (; s && *s; s++)
+        if (*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
 int bitsdo_wcscmp(const bitsdo_wchar *a, const bitsdo_wchar *b)
 {
     if (a == b)

@@ -12,6 +12,11 @@ bitsdo_wchar *bitsdo_wcsdup(const bitsdo_wchar *s);
 int bitsdo_wcscmp(const bitsdo_wchar *a, const bitsdo_wchar *b);
 /* ASCII case-insensitive prefix test: 1 if s starts with prefix. */
 int bitsdo_wcs_istarts(const bitsdo_wchar *s, const char *ascii_prefix);
+/* 1 if s holds a CR or an LF: a line break that would end an HTTP header
+ * line or request line. 0 for NULL. */
+int bitsdo_wcs_has_line_break(const bitsdo_wchar *s);
+/* 1 if s holds a C0 control character (CR, LF, TAB, ...) or DEL. */
+int bitsdo_wcs_has_control(const bitsdo_wchar *s);
 /* malloc'ed UTF-16 copy of an ASCII/UTF-8 string (UTF-8 decoded; each
  * invalid byte becomes U+FFFD). NULL on out of memory or s == NULL. */
 bitsdo_wchar *bitsdo_wcs_from_utf8(const char *s);

@@ -10,6 +10,7 @@
 #include "DeliveryOptimization.h"
 #include "errors.h"
 #include "fetch.h"
+#include "idmap.h"
 #include "names.h"
 #include "policy.h"
 #include "prof.h"
@@ -47,6 +48,7 @@ typedef struct bitsdo_job_impl {
     UINT64 kept_high;
     BOOL attempt_data, attempt_new;
     uint32_t wasted;            /* attempts in a row that received only bytes it had */
+    bitsdo_idmap_node id_node;  /* in id_index while in the list (list_lock) */
 } bitsdo_job_impl;
 
 /* Attempts in a row that receive data but no byte the job did not already
@@ -57,6 +59,9 @@ typedef struct bitsdo_job_impl {
 static SRWLOCK list_lock = SRWLOCK_INIT;
 static const bitsdo_engine_hooks *hooks; /* set once by the host, before any job */
 static bitsdo_list_entry list_head = {&list_head, &list_head};
+/* The same jobs by id (list_lock): finding a job and refusing a duplicate
+ * id cost the same with 10 jobs as with 100,000; its count is the list's. */
+static bitsdo_idmap id_index = BITSDO_IDMAP_INIT;
 static volatile LONG live_jobs;
 
 static bitsdo_job_impl *impl_from_job(bitsdo_job *job)
@@ -153,8 +158,6 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
 {
     bitsdo_job_impl *impl;
     bitsdo_job *job;
-    bitsdo_list_entry *e;
-    ULONG count = 0;
     WCHAR *sid;
     HRESULT hr;
 
@@ -192,19 +195,17 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
         ReleaseSRWLockExclusive(&job->lock);
     }
 
+    impl->id_node.id = job->rec.id;
     AcquireSRWLockExclusive(&list_lock);
-    for (e = list_head.next; e != &list_head; e = e->next) {
-        if (!memcmp(CONTAINING_RECORD(e, bitsdo_job, entry)->rec.id, job->rec.id, sizeof(GUID))) {
-            ReleaseSRWLockExclusive(&list_lock);
-            hr = E_INVALIDARG;
-            goto fail;
-        }
-        count++;
-    }
-    if (count >= BITSDO_MAX_JOBS) {
+    if (id_index.count >= BITSDO_MAX_JOBS) {
         /* The policies (manager.c) are lower; this bounds every family. */
         ReleaseSRWLockExclusive(&list_lock);
         hr = BITSDO_BG_E_TOO_MANY_JOBS_PER_USER;
+        goto fail;
+    }
+    /* E_INVALIDARG for an id already in the list. */
+    if (FAILED(hr = bitsdo_idmap_insert(&id_index, &impl->id_node))) {
+        ReleaseSRWLockExclusive(&list_lock);
         goto fail;
     }
     job->entry.next = &list_head;
@@ -359,6 +360,9 @@ static void list_remove(bitsdo_job *job)
         job->entry.prev->next = job->entry.next;
         job->entry.next->prev = job->entry.prev;
         job->in_list = FALSE;
+        bitsdo_idmap_remove(&id_index, &impl_from_job(job)->id_node);
+        if (!id_index.count)
+            bitsdo_idmap_clear(&id_index); /* nothing kept while no job lives */
     }
     ReleaseSRWLockExclusive(&list_lock);
     if (was_in) {
@@ -451,17 +455,15 @@ void bitsdo_jobs_remove_temp_files(BOOL process_exit)
 
 HRESULT bitsdo_job_find(const GUID *id, bitsdo_job **out)
 {
-    bitsdo_list_entry *e;
+    bitsdo_idmap_node *node;
 
     AcquireSRWLockShared(&list_lock);
-    for (e = list_head.next; e != &list_head; e = e->next) {
-        bitsdo_job *job = CONTAINING_RECORD(e, bitsdo_job, entry);
-        if (!memcmp(job->rec.id, id, sizeof(*id))) {
-            bitsdo_job_addref(job);
-            ReleaseSRWLockShared(&list_lock);
-            *out = job;
-            return S_OK;
-        }
+    if ((node = bitsdo_idmap_find(&id_index, (const uint8_t *)id))) {
+        bitsdo_job_impl *impl = CONTAINING_RECORD(node, bitsdo_job_impl, id_node);
+        bitsdo_job_addref(&impl->pub);
+        ReleaseSRWLockShared(&list_lock);
+        *out = &impl->pub;
+        return S_OK;
     }
     ReleaseSRWLockShared(&list_lock);
     return BITSDO_BG_E_NOT_FOUND;
@@ -471,12 +473,11 @@ HRESULT bitsdo_job_list(bitsdo_job ***jobs, ULONG *count,
                         BOOL (*filter)(bitsdo_job *job, void *ctx), void *ctx)
 {
     bitsdo_list_entry *e;
-    ULONG n = 0, total = 0;
+    ULONG n = 0, total;
     bitsdo_job **array;
 
     AcquireSRWLockShared(&list_lock);
-    for (e = list_head.next; e != &list_head; e = e->next)
-        total++;
+    total = (ULONG)id_index.count;
     if (!(array = calloc(total ? total : 1, sizeof(*array)))) {
         ReleaseSRWLockShared(&list_lock);
         return E_OUTOFMEMORY;
@@ -500,9 +501,12 @@ ULONG bitsdo_job_count(BOOL (*filter)(bitsdo_job *job, void *ctx), void *ctx)
     ULONG n = 0;
 
     AcquireSRWLockShared(&list_lock);
-    for (e = list_head.next; e != &list_head; e = e->next)
-        if (!filter || filter(CONTAINING_RECORD(e, bitsdo_job, entry), ctx))
-            n++;
+    if (!filter)
+        n = (ULONG)id_index.count;
+    else
+        for (e = list_head.next; e != &list_head; e = e->next)
+            if (filter(CONTAINING_RECORD(e, bitsdo_job, entry), ctx))
+                n++;
     ReleaseSRWLockShared(&list_lock);
     return n;
 }
@@ -887,6 +891,7 @@ static BOOL dir_exists(const WCHAR *local)
 HRESULT bitsdo_job_check_names(const WCHAR *remote, const WCHAR *local)
 {
     bitsdo_remote_kind kind;
+    DWORD attrs;
     HRESULT hr;
 
     if (!remote || !local)
@@ -895,7 +900,123 @@ HRESULT bitsdo_job_check_names(const WCHAR *remote, const WCHAR *local)
         return hr;
     if (FAILED(hr = bitsdo_local_validate((const bitsdo_wchar *)local)))
         return hr;
-    return dir_exists(local) ? S_OK : E_INVALIDARG;
+    if (!dir_exists(local))
+        return E_INVALIDARG;
+    /* An existing folder is no file name: Complete could never put a
+     * file there. */
+    attrs = GetFileAttributesW(local);
+    if (attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY))
+        return E_INVALIDARG;
+    return S_OK;
+}
+
+/* The file a local name is, spelled one way: the full path (GetFullPathName
+ * only rewrites the string: '/' to '\\', doubled separators) with the long
+ * form of the file (if it exists) or of its folder when the path may hold
+ * an 8.3 alias (a '~'; asking the file system only then keeps a 200-file
+ * job's AddFile calls cheap); compared without case. malloc'ed; NULL when
+ * out of memory. */
+static WCHAR *local_identity(const WCHAR *local)
+{
+    DWORD n = GetFullPathNameW(local, 0, NULL, NULL), m, got;
+    WCHAR *full, *out, *name;
+
+    if (!n || !(full = malloc((n + 1) * sizeof(WCHAR))))
+        return NULL;
+    if (!GetFullPathNameW(local, n + 1, full, NULL)) {
+        free(full);
+        return NULL;
+    }
+    if (!wcschr(full, L'~'))
+        return full;
+    if ((m = GetLongPathNameW(full, NULL, 0)) && (out = malloc((m + 1) * sizeof(WCHAR)))) {
+        got = GetLongPathNameW(full, out, m + 1);
+        if (got && got <= m) {
+            free(full);
+            return out;
+        }
+        free(out);
+    }
+    /* No such file yet: the long form of its folder (kept with its
+     * trailing separator, so that a drive root stays a root). */
+    if (!(name = wcsrchr(full, L'\\')) || !name[1])
+        return full;
+    name++;
+    if (!(out = malloc((wcslen(full) + 1) * sizeof(WCHAR))))
+        return full;
+    wcscpy(out, name);
+    *name = 0;
+    m = GetLongPathNameW(full, NULL, 0);
+    if (m) {
+        WCHAR *joined = malloc((m + wcslen(out) + 1) * sizeof(WCHAR));
+        got = joined ? GetLongPathNameW(full, joined, m) : 0;
+        if (got && got < m) {
+            wcscat(joined, out);
+            free(out);
+            free(full);
+            return joined;
+        }
+        free(joined);
+    }
+    wcscat(full, out);
+    free(out);
+    return full;
+}
+
+static BOOL same_identity(const WCHAR *a, const WCHAR *b)
+{
+    return a && b && CompareStringOrdinal(a, -1, b, -1, TRUE) == CSTR_EQUAL;
+}
+
+HRESULT bitsdo_job_check_new_locals(bitsdo_job *job, const WCHAR *const *locals, uint32_t count)
+{
+    WCHAR **ids, **have = NULL;
+    uint32_t i, j, n;
+    HRESULT hr = S_OK;
+
+    if (!count)
+        return S_OK;
+    if (!(ids = calloc(count, sizeof(*ids))))
+        return E_OUTOFMEMORY;
+    AcquireSRWLockShared(&job->lock);
+    /* A cancelled or acknowledged job takes no file at all: the add
+     * itself reports its state (BG_E_INVALID_STATE, QM_E_INVALID_STATE). */
+    if (bitsdo_state_is_final(job->rec.state)) {
+        ReleaseSRWLockShared(&job->lock);
+        free(ids);
+        return S_OK;
+    }
+    n = job->rec.file_count;
+    if (n && (have = calloc(n, sizeof(*have))))
+        for (i = 0; i < n; i++)
+            have[i] = _wcsdup((const WCHAR *)job->rec.files[i]->local_name);
+    ReleaseSRWLockShared(&job->lock);
+    if (n && !have) {
+        free(ids);
+        return E_OUTOFMEMORY;
+    }
+    for (i = 0; i < count && SUCCEEDED(hr); i++) {
+        if (!(ids[i] = local_identity(locals[i])))
+            hr = E_OUTOFMEMORY;
+        for (j = 0; j < i && SUCCEEDED(hr); j++)
+            if (same_identity(ids[i], ids[j]))
+                hr = E_INVALIDARG;
+    }
+    /* Existing files resolved one at a time (no lock held meanwhile). */
+    for (i = 0; i < n && SUCCEEDED(hr); i++) {
+        WCHAR *id = have[i] ? local_identity(have[i]) : NULL;
+        for (j = 0; j < count && id && SUCCEEDED(hr); j++)
+            if (same_identity(id, ids[j]))
+                hr = E_INVALIDARG;
+        free(id);
+    }
+    for (i = 0; i < count; i++)
+        free(ids[i]);
+    free(ids);
+    for (i = 0; i < n && have; i++)
+        free(have[i]);
+    free(have);
+    return hr;
 }
 
 static int range_cmp(const void *a, const void *b)
@@ -1164,6 +1285,32 @@ static HRESULT commit_file(bitsdo_file_rec *file, BOOL in_place)
     return S_OK;
 }
 
+/* Complete found that file `index`, counted as transferred, has no temp
+ * file any more (someone deleted it after its transfer ended): the job goes
+ * to ERROR with the file's error, and the file counts from 0 again, so that
+ * Resume transfers it anew. Files already moved into place stay there. */
+static void lose_file(bitsdo_job *job, uint32_t index, HRESULT hr)
+{
+    bitsdo_file_rec *file = job->rec.files[index];
+
+    AcquireSRWLockExclusive(&job->lock);
+    impl_from_job(job)->closing = FALSE;
+    free(file->temp_name);
+    file->temp_name = NULL;
+    file->remote_mtime = 0;
+    bitsdo_counters_set_bytes(&job->rec.counters, &file->counters, 0);
+    bitsdo__store64(&file->cache_bytes, 0);
+    job->rec.error_hr = hr;
+    job->rec.error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
+    job->rec.error_file = (int32_t)index;
+    job->rec.error_count++;
+    set_state(job, BITSDO_OP_LOSE_FILE);
+    mark_pending(job, PEND_ERROR);
+    ensure_worker(job); /* it tells the listener, and stops: ERROR is not active */
+    ReleaseSRWLockExclusive(&job->lock);
+    bitsdo__job_publish_progress(job);
+}
+
 HRESULT bitsdo_job_complete(bitsdo_job *job)
 {
     HRESULT hr, file_hr;
@@ -1189,6 +1336,12 @@ HRESULT bitsdo_job_complete(bitsdo_job *job)
     for (i = 0; i < job->rec.file_count; i++) {
         bitsdo_file_rec *file = job->rec.files[i];
         file_hr = commit_file(file, job->ranges_in_place);
+        if (file_hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) ||
+            file_hr == HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND)) {
+            lose_file(job, i, file_hr);
+            ReleaseSRWLockExclusive(&job->op_lock);
+            return file_hr;
+        }
         if (FAILED(file_hr)) {
             /* The job stays as it was: let its worker carry on if it ran. */
             AcquireSRWLockExclusive(&job->lock);

@@ -159,7 +159,8 @@ HRESULT bitsdo_job_find(const GUID *id, bitsdo_job **out);
 HRESULT bitsdo_job_list(bitsdo_job ***jobs, ULONG *count,
                         BOOL (*filter)(bitsdo_job *job, void *ctx), void *ctx);
 void bitsdo_job_list_free(bitsdo_job **jobs, ULONG count);
-/* How many jobs `filter` (called with the list locked) keeps; no copies. */
+/* How many jobs `filter` (called with the list locked) keeps; no copies.
+ * With no filter: every job in the list, without a walk. */
 ULONG bitsdo_job_count(BOOL (*filter)(bitsdo_job *job, void *ctx), void *ctx);
 /* Deletes the temp files of every job still in the list, for DllMain's
  * DLL_PROCESS_DETACH (process_exit: reserved != NULL, the other threads are
@@ -171,9 +172,18 @@ LONG bitsdo_job_live_count(void);
  * CONNECTING, TRANSFERRING, TRANSIENT_ERROR): the host stays up for them. */
 LONG bitsdo_job_active_count(void);
 
-/* Checks a remote/local pair as AddFile does (names, and that the local
- * folder exists): S_OK or E_INVALIDARG. */
+/* Checks a remote/local pair as AddFile does (names, that the local
+ * folder exists and that the local name is not a folder): S_OK or
+ * E_INVALIDARG. */
 HRESULT bitsdo_job_check_names(const WCHAR *remote, const WCHAR *local);
+
+/* E_INVALIDARG if one of `locals` (already valid local names) is the same
+ * file as a file of the job or as another of `locals`, whatever the
+ * spelling (case, '/' or '\\', 8.3 aliases of existing folders and files):
+ * at Complete one would replace the other. S_OK otherwise (and for a job
+ * in a final state, whose add reports that). For the AddFile calls of
+ * BITS, BITS 1.0 and IDeliveryOptimizationJob; an IDODownload has one file. */
+HRESULT bitsdo_job_check_new_locals(bitsdo_job *job, const WCHAR *const *locals, uint32_t count);
 
 /* Checks byte ranges as AddFileWithRanges documents: E_INVALIDARG for
  * none (or NULL), BG_E_TOO_MANY_RANGES_IN_FILE past the limit,

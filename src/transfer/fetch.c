@@ -335,6 +335,72 @@ static HRESULT open_temp(bitsdo_job *job, bitsdo_file_rec *file, BOOL in_place, 
     return S_OK;
 }
 
+/* FALSE once the temp file's name no longer leads to the file f->temp
+ * holds open: deleted under the running job (Windows keeps it, delete
+ * pending, until the handle closes; under Wine the handle writes on into
+ * the unlinked file) or replaced by another file. Its bytes could then
+ * never reach the final name. TRUE when it cannot be told. */
+static BOOL temp_in_place(bitsdo_fetch *f)
+{
+    BY_HANDLE_FILE_INFORMATION mine, named;
+    FILE_STANDARD_INFO std;
+    WCHAR name[MAX_PATH];
+    HANDLE other;
+    BOOL known, same;
+    DWORD err;
+
+    if (GetFileInformationByHandleEx(f->temp, FileStandardInfo, &std, sizeof(std)) &&
+        (std.DeletePending || !std.NumberOfLinks))
+        return FALSE;
+    AcquireSRWLockShared(&f->job->lock);
+    known = f->file->temp_name && wcslen((const WCHAR *)f->file->temp_name) < MAX_PATH;
+    if (known)
+        wcscpy(name, (const WCHAR *)f->file->temp_name);
+    ReleaseSRWLockShared(&f->job->lock);
+    if (!known)
+        return TRUE;
+    /* No access asked: only the file's identity is read. */
+    other = CreateFileW(name, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+                        0, NULL);
+    if (other == INVALID_HANDLE_VALUE) {
+        err = GetLastError();
+        return err != ERROR_FILE_NOT_FOUND && err != ERROR_PATH_NOT_FOUND;
+    }
+    same = !GetFileInformationByHandle(f->temp, &mine) || !GetFileInformationByHandle(other, &named) ||
+           (mine.dwVolumeSerialNumber == named.dwVolumeSerialNumber &&
+            mine.nFileIndexHigh == named.nFileIndexHigh && mine.nFileIndexLow == named.nFileIndexLow);
+    CloseHandle(other);
+    return same;
+}
+
+/* FALSE if the temp file's name leads nowhere. */
+static BOOL temp_exists(bitsdo_fetch *f)
+{
+    DWORD attributes, err;
+
+    AcquireSRWLockShared(&f->job->lock);
+    attributes = f->file->temp_name ? GetFileAttributesW((const WCHAR *)f->file->temp_name) : 0;
+    err = GetLastError();
+    ReleaseSRWLockShared(&f->job->lock);
+    return attributes != INVALID_FILE_ATTRIBUTES || (err != ERROR_FILE_NOT_FOUND && err != ERROR_PATH_NOT_FOUND);
+}
+
+/* The temp file is lost: its name is forgotten (the next attempt creates a
+ * new one) and the file counts from 0 again. */
+static void forget_temp(bitsdo_fetch *f)
+{
+    bitsdo_job *job = f->job;
+
+    AcquireSRWLockExclusive(&job->lock);
+    free(f->file->temp_name);
+    f->file->temp_name = NULL;
+    f->file->remote_mtime = 0;
+    ReleaseSRWLockExclusive(&job->lock);
+    bitsdo_counters_set_bytes(&job->rec.counters, &f->file->counters, 0);
+    bitsdo__store64(&f->file->cache_bytes, 0);
+    bitsdo__job_publish_progress(job);
+}
+
 static const bitsdo_transport *find_transport(bitsdo_remote_kind kind)
 {
     size_t i;
@@ -426,15 +492,26 @@ HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
         hr = E_ABORT;
         goto close;
     }
-    job->fetch = &f;
-    ReleaseSRWLockExclusive(&job->lock);
+    /* Every byte of the file is in its temp file and counted already: a
+     * run stopped (Suspend, Pause) between the last write and the file's
+     * end. There is nothing left to ask for; asking would only make the
+     * transport start the file over (a range from its end is no range),
+     * and its progress go back to 0 (tests/test_hammer.c saw it). */
+    total = bitsdo__load64(&file->counters.bytes_total);
+    if (!f.ranges && total && total != BITSDO_SIZE_UNKNOWN && f.offset == total) {
+        ReleaseSRWLockExclusive(&job->lock);
+        hr = S_OK;
+    } else {
+        job->fetch = &f;
+        ReleaseSRWLockExclusive(&job->lock);
 
-    f.error_context = BG_ERROR_CONTEXT_REMOTE_FILE;
-    hr = transport->fetch(&f);
+        f.error_context = BG_ERROR_CONTEXT_REMOTE_FILE;
+        hr = transport->fetch(&f);
 
-    AcquireSRWLockExclusive(&job->lock);
-    job->fetch = NULL;
-    ReleaseSRWLockExclusive(&job->lock);
+        AcquireSRWLockExclusive(&job->lock);
+        job->fetch = NULL;
+        ReleaseSRWLockExclusive(&job->lock);
+    }
 
     if (SUCCEEDED(hr)) {
         /* The transport says it is done: believe the counters only. */
@@ -449,6 +526,16 @@ HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
             f.transient = TRUE;
         }
     }
+    /* Every byte is in, but in the file we hold open: if that is no longer
+     * the file under the temp name, the job fails with the file's error
+     * (ERROR_FILE_NOT_FOUND, LOCAL_FILE), and Resume starts the file over
+     * in a new temp file instead of leaving Complete nothing to move. */
+    if (SUCCEEDED(hr) && !temp_in_place(&f)) {
+        forget_temp(&f);
+        hr = HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
+        f.error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
+        f.transient = FALSE;
+    }
     /* A facade that wants the bytes elsewhere (a DO stream) takes them now,
      * while the file is not yet done: a failure fails the file. */
     if (SUCCEEDED(hr) && job->file_sink && FAILED(hr = job->file_sink(job, index, f.temp, gen)) &&
@@ -460,6 +547,14 @@ HRESULT bitsdo_fetch_file(bitsdo_job *job, uint32_t index, LONG gen,
     *transient = f.transient;
 close:
     CloseHandle(f.temp);
+    /* A delete that waited for our handle (Windows' delete pending, and
+     * Wine's too while the handle was open) happens now: check again. */
+    if (SUCCEEDED(hr) && !temp_exists(&f)) {
+        forget_temp(&f);
+        hr = HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
+        *error_context = BG_ERROR_CONTEXT_LOCAL_FILE;
+        *transient = FALSE;
+    }
 done:
     bitsdo_sched_leave(&f.slot);
     free(f.ranges);

@@ -279,6 +279,11 @@ HRESULT bitsdo_http_set_credentials(bitsdo_job *job, const BG_AUTH_CREDENTIALS *
     pass = cred->Credentials.Basic.Password;
     if ((cred->Scheme == BG_AUTH_SCHEME_BASIC || cred->Scheme == BG_AUTH_SCHEME_DIGEST) && (!user || !pass))
         return E_INVALIDARG;
+    /* A line break could end the header line the credentials go into
+     * (Digest quotes the user name; other clients may not encode it). */
+    if (bitsdo_wcs_has_line_break((const bitsdo_wchar *)user) ||
+        bitsdo_wcs_has_line_break((const bitsdo_wchar *)pass))
+        return E_INVALIDARG;
     if (user && wcslen(user) > MAX_USER_CHARS)
         return BITSDO_BG_E_USERNAME_TOO_LARGE;
     if (pass && wcslen(pass) > MAX_PASSWORD_CHARS)
@@ -535,6 +540,13 @@ static HRESULT xfer_create(bitsdo_fetch *f, char **validator, http_xfer **out)
 
     if (SUCCEEDED(hr) && (usage == BG_JOB_PROXY_USAGE_PRECONFIG || usage == BG_JOB_PROXY_USAGE_AUTODETECT))
         hr = proxy_system(&x->proxy);
+    /* The setters refuse what could break a request apart; a record read
+     * back from the store is checked again here (bitsdo_http_headers_lines
+     * checks the header list), and a refusal is reported as what it is,
+     * not as a lack of memory. */
+    if (SUCCEEDED(hr) && (bitsdo_wcs_has_control((const bitsdo_wchar *)x->proxy.list) ||
+                          bitsdo_wcs_has_control((const bitsdo_wchar *)x->proxy.bypass)))
+        hr = E_INVALIDARG;
     if (SUCCEEDED(hr))
         hr = bitsdo_http_headers_lines((const bitsdo_wchar *)headers, &x->custom_headers);
     if (SUCCEEDED(hr) && vw && !(*validator = http_utf8(vw)))
@@ -1069,6 +1081,46 @@ out_context_streamed:
     return hr;
 }
 
+/* A body of unknown length (chunked) read through WinHTTP ended after
+ * `length` bytes. Wine's WinHTTP ends such a body without an error when
+ * the connection drops before the last chunk, so the end is not proof of a
+ * whole file (our own HTTP client parses the chunks and knows). Ask the URL
+ * that served it for what lies beyond: 416 (nothing) confirms the length;
+ * 206 means the body was cut short, a connection error, retried. Any other
+ * answer (200: the server ignores ranges; an error) cannot tell, and the
+ * body is taken as it is. No redirect is followed and nothing is recorded
+ * as the response seen: this only checks the one that was. */
+static HRESULT confirm_end(http_xfer *x, const http_url *url, UINT64 length, const char *validator)
+{
+    http_response resp;
+    http_stream *s;
+    char range[512], *headers;
+    size_t n;
+    HRESULT hr;
+
+    if (validator)
+        snprintf(range, sizeof(range), "Range: bytes=%llu-\r\nIf-Range: %.400s\r\n", (unsigned long long)length,
+                 validator);
+    else
+        snprintf(range, sizeof(range), "Range: bytes=%llu-\r\n", (unsigned long long)length);
+    n = strlen(range) + (x->custom_headers ? strlen(x->custom_headers) : 0) + 1;
+    if (!(headers = malloc(n)))
+        return E_OUTOFMEMORY;
+    strcpy(headers, range);
+    if (x->custom_headers)
+        strcat(headers, x->custom_headers);
+    hr = choose_wire(x, url)->open(x, url, headers, &resp, &s);
+    free(headers);
+    if (FAILED(hr))
+        return hr;
+    if (resp.status == 206 ||
+        (resp.status == 416 && resp.range_unsatisfied && resp.range_total_known && resp.range_total != length))
+        hr = HTTP_HR(ERROR_WINHTTP_CONNECTION_ERROR); /* there was more */
+    stream_end(s, FALSE);
+    http_response_free(&resp);
+    return hr;
+}
+
 static HRESULT run(http_xfer *x, char **validator)
 {
     bitsdo_fetch *f = x->f;
@@ -1086,7 +1138,7 @@ static HRESULT run(http_xfer *x, char **validator)
 
     for (;;) {
         UINT64 known = bitsdo__load64(&fc->bytes_total), offset = f->offset, expect;
-        BOOL ranged = FALSE;
+        BOOL ranged = FALSE, via_winhttp;
         size_t n;
 
         if (restarts > MAX_RESTARTS) {
@@ -1147,6 +1199,7 @@ static HRESULT run(http_xfer *x, char **validator)
             }
             if (FAILED(hr = store_validator(x, &resp, validator)))
                 goto end_stream;
+            via_winhttp = s->wire == &http_wire_winhttp;
             hr = stream_body(x, s, 0, expect, &context_set);
             s = NULL;
             if (context_set) {
@@ -1155,6 +1208,8 @@ static HRESULT run(http_xfer *x, char **validator)
                 free(all);
                 return hr;
             }
+            if (SUCCEEDED(hr) && expect == BITSDO_SIZE_UNKNOWN && via_winhttp)
+                hr = confirm_end(x, &url, f->offset, *validator);
         } else if (resp.status == 206) {
             char *rv;
             if (!ranged || !resp.has_range || !resp.range_total_known) {

@@ -15,8 +15,9 @@ extern const struct bitsdo_transport bitsdo_transport_http;
 /* IBackgroundCopyJob2::SetCredentials: replaces the credentials of one
  * target and scheme pair. S_OK; BG_E_INVALID_AUTH_TARGET,
  * BG_E_INVALID_AUTH_SCHEME, BG_E_USERNAME_TOO_LARGE (> 300 characters),
- * BG_E_PASSWORD_TOO_LARGE (> 65,536), E_INVALIDARG (NULL credentials, or
- * a NULL user name or password with Basic or Digest), BG_E_INVALID_STATE
+ * BG_E_PASSWORD_TOO_LARGE (> 65,536), E_INVALIDARG (NULL credentials, a
+ * NULL user name or password with Basic or Digest, or a CR or LF in
+ * either: it could end a header line on the wire), BG_E_INVALID_STATE
  * once the job is cancelled or acknowledged, E_OUTOFMEMORY. NTLM and
  * Negotiate with a NULL user name and password mean the logged-on user. */
 HRESULT bitsdo_http_set_credentials(bitsdo_job *job, const BG_AUTH_CREDENTIALS *cred);

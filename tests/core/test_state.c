@@ -51,6 +51,7 @@ static const cell expected[BITSDO_OP_COUNT][BITSDO_STATE_COUNT] = {
     [BITSDO_OP_FAIL]     = { {OK, ER},      {OK, ER},       {OK, ER},       {BAD, SAME},   {BAD, SAME},   {OK, ER},      {BAD, SAME},   {BAD, SAME}, {BAD, SAME} },
     [BITSDO_OP_FAIL_TRANSIENT] = { {OK, TE},{OK, TE},       {OK, TE},       {BAD, SAME},   {BAD, SAME},   {BAD, SAME},   {BAD, SAME},   {BAD, SAME}, {BAD, SAME} },
     [BITSDO_OP_RETRY]    = { {BAD, SAME},   {BAD, SAME},    {BAD, SAME},    {BAD, SAME},   {BAD, SAME},   {OK, Q},       {BAD, SAME},   {BAD, SAME}, {BAD, SAME} },
+    [BITSDO_OP_LOSE_FILE]= { {OK, ER},      {OK, ER},       {OK, ER},       {OK, ER},      {OK, SAME},    {OK, ER},      {OK, ER},      {BAD, SAME}, {BAD, SAME} },
 };
 
 /* clang-format on */
