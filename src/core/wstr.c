@@ -159,3 +159,42 @@ bitsdo_wchar *bitsdo_wcs_from_utf8(const char *s)
     out[o] = 0;
     return out;
 }
+
+char *bitsdo_utf8_from_wcs(const bitsdo_wchar *s, size_t n)
+{
+    size_t i, o = 0;
+    char *out;
+
+    if (!s)
+        return NULL;
+    /* Every code unit yields at most 3 bytes (a pair of two yields 4). */
+    if (n > (SIZE_MAX - 1) / 3 || !(out = malloc(n * 3 + 1)))
+        return NULL;
+    for (i = 0; i < n; i++) {
+        uint32_t cp = s[i];
+
+        if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n && s[i + 1] >= 0xDC00 && s[i + 1] <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (s[i + 1] - 0xDC00u);
+            i++;
+        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+            cp = 0xFFFD; /* a lone surrogate */
+        }
+        if (cp < 0x80) {
+            out[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            out[o++] = (char)(0xC0 | cp >> 6);
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            out[o++] = (char)(0xE0 | cp >> 12);
+            out[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            out[o++] = (char)(0xF0 | cp >> 18);
+            out[o++] = (char)(0x80 | (cp >> 12 & 0x3F));
+            out[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    out[o] = 0;
+    return out;
+}

@@ -20,6 +20,10 @@ int bitsdo_wcs_has_control(const bitsdo_wchar *s);
 /* malloc'ed UTF-16 copy of an ASCII/UTF-8 string (UTF-8 decoded; each
  * invalid byte becomes U+FFFD). NULL on out of memory or s == NULL. */
 bitsdo_wchar *bitsdo_wcs_from_utf8(const char *s);
+/* malloc'ed UTF-8 copy of the first n code units of s, NUL-terminated; a
+ * lone surrogate becomes U+FFFD (as WideCharToMultiByte does). n may be 0
+ * (an empty string). NULL on out of memory or s == NULL. */
+char *bitsdo_utf8_from_wcs(const bitsdo_wchar *s, size_t n);
 /* Decodes one UTF-8 sequence from the len bytes at s into *cp. Returns the
  * bytes used (1..4), or 0 if the sequence is invalid: overlong, a
  * surrogate, above U+10FFFF, a stray continuation byte or truncated. */

@@ -16,8 +16,11 @@
  * NTLM/Negotiate.
  *
  * Both wires hand the protocol layer the same thing: the response head as
- * bytes (parsed by one parser here) and the body as a stream of bytes
- * (framing undone). Every wait of either wire also waits on the transfer's
+ * bytes (parsed by one parser, src/core/httpparse.c) and the body as a
+ * stream of bytes (framing undone). The byte rules (heads, body framing,
+ * chunked, URLs and redirects, custom header lists) live in the portable
+ * core, where they are unit-tested natively and fuzzed; the wires only
+ * move bytes. Every wait of either wire also waits on the transfer's
  * abort event and has a timeout, so Suspend and Cancel interrupt a blocked
  * request at once. */
 #ifndef BITSDO_TRANSFER_HTTP_PRIVATE_H
@@ -30,6 +33,8 @@
 
 #include "DeliveryOptimization.h"
 #include "fetch.h"
+#include "httpparse.h"
+#include "httpurl.h"
 
 /* Limits and defaults. */
 #define HTTP_MAX_HEAD           (64 * 1024)   /* a response head larger than this is refused */
@@ -39,15 +44,8 @@
 #define HTTP_IO_TIMEOUT_MS      60000 /* no byte moving for this long fails the request */
 #define HTTP_USER_AGENT         "bitsdo/0.1"
 
-/* A parsed http:// or https:// URL. */
-typedef struct http_url {
-    BOOL secure;
-    WCHAR *host; /* without brackets for IPv6 literals */
-    BOOL host_v6;
-    USHORT port;
-    char *target; /* request target: path and query, percent-encoded ASCII */
-    WCHAR *url;   /* the whole URL, as parsed (for redirects and reports) */
-} http_url;
+/* A parsed http:// or https:// URL (src/core/httpurl.h). */
+typedef bitsdo_http_url http_url;
 
 /* The credentials of one target and scheme, copied for one transfer. */
 typedef struct http_cred {
@@ -93,35 +91,13 @@ typedef struct http_xfer {
     char *origin_validator;
 } http_xfer;
 
-/* A response head, parsed. Strings point into `raw` or are NULL. */
-typedef struct http_response {
-    char *raw; /* the head, NUL-terminated, malloc'ed */
-    size_t raw_len;
-    int minor; /* HTTP/1.minor */
-    int status;
-    BOOL has_length;
-    UINT64 length;
-    BOOL chunked;
-    BOOL conn_close; /* the server closes after this response */
-    BOOL keep_alive; /* HTTP/1.0 with Connection: keep-alive */
-    BOOL has_range;  /* Content-Range: bytes first-last/total */
-    UINT64 range_first, range_last, range_total;
-    BOOL range_total_known;
-    BOOL range_unsatisfied;  /* Content-Range: bytes *\/total */
-    BOOL accept_ranges_none; /* Accept-Ranges: none */
-    const char *etag;
-    const char *last_modified;
-    const char *location;
-    BOOL www_basic; /* a WWW-Authenticate challenge names Basic */
-} http_response;
+/* A response head, parsed (src/core/httpparse.h): the one parser both
+ * wires use. */
+typedef bitsdo_http_head http_response;
 
-/* Parses a head (status line, header lines, empty line). Refuses what
- * RFC 9112 calls invalid and what would make the body ambiguous:
- * ERROR_WINHTTP_INVALID_SERVER_RESPONSE as HRESULT. Takes ownership of raw. */
+/* bitsdo_http_head_parse on a malloc'ed head, which it frees. */
 HRESULT http_parse_head(char *raw, size_t len, http_response *r);
 void http_response_free(http_response *r);
-/* The value of the first header `name` (case-insensitive) in a parsed head. */
-const char *http_header(const http_response *r, const char *name);
 
 /* A response being read; each wire embeds this as the first member of its
  * own stream structure. */

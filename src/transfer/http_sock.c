@@ -45,23 +45,16 @@ typedef struct sock_conn {
     BOOL reused;
 } sock_conn;
 
-enum body_mode {
-    BODY_NONE,
-    BODY_LENGTH,
-    BODY_CHUNKED,
-    BODY_CLOSE
-};
-
 typedef struct sock_stream {
     http_stream base;
     http_xfer *x;
     sock_conn *c;
-    enum body_mode mode;
-    UINT64 left;          /* LENGTH: bytes left; CHUNKED: left in this chunk */
-    BOOL chunk_end;       /* CHUNKED: the last chunk and trailers are read */
-    BOOL done;            /* the body is complete */
-    BOOL reusable;        /* the response allows another request after it */
-    BOOL close_announced; /* the server said it closes after the body */
+    bitsdo_http_body_kind mode; /* how the body ends (src/core/httpparse.c) */
+    UINT64 left;                /* LENGTH: bytes left */
+    bitsdo_chunked chunks;      /* CHUNKED: the framing, undone by the core */
+    BOOL done;                  /* the body is complete */
+    BOOL reusable;              /* the response allows another request after it */
+    BOOL close_announced;       /* the server said it closes after the body */
 } sock_stream;
 
 static sock_stream *impl_from_stream(http_stream *s)
@@ -349,34 +342,6 @@ static HRESULT conn_fill(http_xfer *x, sock_conn *c, BOOL *eof)
     return S_OK;
 }
 
-/* Reads one CRLF-terminated line (at most max bytes) from the connection;
- * returns it NUL-terminated in line. */
-static HRESULT conn_line(http_xfer *x, sock_conn *c, char *line, size_t max)
-{
-    size_t n = 0;
-    BOOL eof;
-    HRESULT hr;
-
-    for (;;) {
-        if (FAILED(hr = conn_fill(x, c, &eof)))
-            return hr;
-        if (eof)
-            return HTTP_HR(ERROR_WINHTTP_CONNECTION_ERROR);
-        while (c->pos < c->len) {
-            char ch = c->buf[c->pos++];
-            if (ch == '\n') {
-                if (n && line[n - 1] == '\r')
-                    n--;
-                line[n] = 0;
-                return S_OK;
-            }
-            if (n + 1 >= max)
-                return HTTP_HR(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
-            line[n++] = ch;
-        }
-    }
-}
-
 /* Reads a response head (through the empty line) into a malloc'ed block.
  * *nothing is TRUE when the peer closed before sending a single byte. */
 static HRESULT read_head(http_xfer *x, sock_conn *c, char **out, size_t *out_len, BOOL *nothing)
@@ -497,27 +462,18 @@ static char *basic_header(const http_cred *cred)
 }
 
 /* Sets up body framing from a parsed head. */
-static HRESULT stream_setup(sock_stream *s, const http_response *r)
+static void stream_setup(sock_stream *s, const http_response *r)
 {
-    BOOL no_body = (r->status >= 100 && r->status < 200) || r->status == 204 || r->status == 304;
+    bitsdo_http_body b;
 
-    s->close_announced = r->conn_close || (r->minor == 0 && !r->keep_alive);
-    s->reusable = !s->close_announced;
-    if (no_body) {
-        s->mode = BODY_NONE;
-        s->done = TRUE;
-    } else if (r->chunked) {
-        s->mode = BODY_CHUNKED;
-        s->left = 0;
-    } else if (r->has_length) {
-        s->mode = BODY_LENGTH;
-        s->left = r->length;
-        s->done = r->length == 0;
-    } else {
-        s->mode = BODY_CLOSE;
-        s->reusable = FALSE;
-    }
-    return S_OK;
+    bitsdo_http_body_framing(r, &b);
+    s->mode = b.kind;
+    s->left = b.length;
+    s->close_announced = b.close_announced;
+    s->reusable = b.reusable;
+    s->done = b.kind == BITSDO_HTTP_BODY_NONE || (b.kind == BITSDO_HTTP_BODY_LENGTH && !b.length);
+    if (b.kind == BITSDO_HTTP_BODY_CHUNKED)
+        bitsdo_chunked_init(&s->chunks);
 }
 
 /* After the declared body: anything more from the server means the length
@@ -553,48 +509,67 @@ static HRESULT check_excess(sock_stream *s)
     return S_OK;
 }
 
-/* Reads the next chunk-size line; sets s->left, or finishes the body. */
-static HRESULT next_chunk(sock_stream *s)
+/* The next data of a chunked body: the framing bytes come from the
+ * read-ahead buffer and go through the core's state machine; chunk data
+ * that is not buffered yet is received straight into the body buffer. */
+static HRESULT chunked_read(sock_stream *s, const BYTE **data, DWORD *got)
 {
-    char line[1024], *p;
-    UINT64 size = 0;
-    int digits = 0;
+    sock_conn *c = s->c;
+    size_t used, off, n, len;
+    const BYTE *in;
+    BOOL from_conn, eof;
+    DWORD r;
     HRESULT hr;
 
-    if (FAILED(hr = conn_line(s->x, s->c, line, sizeof(line))))
-        return hr;
-    for (p = line; *p; p++) {
-        int v;
-        if (*p >= '0' && *p <= '9')
-            v = *p - '0';
-        else if (*p >= 'a' && *p <= 'f')
-            v = *p - 'a' + 10;
-        else if (*p >= 'A' && *p <= 'F')
-            v = *p - 'A' + 10;
-        else
-            break;
-        if (++digits > 15)
-            return HTTP_HR(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
-        size = size * 16 + v;
-    }
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (!digits || (*p && *p != ';'))
-        return HTTP_HR(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
-    if (size) {
-        s->left = size;
-        return S_OK;
-    }
-    /* The last chunk: skip trailer fields up to the empty line. */
     for (;;) {
-        if (FAILED(hr = conn_line(s->x, s->c, line, sizeof(line))))
-            return hr;
-        if (!line[0])
-            break;
+        UINT64 left = bitsdo_chunked_data_left(&s->chunks);
+
+        if (c->pos < c->len) {
+            in = (const BYTE *)c->buf + c->pos;
+            len = c->len - c->pos;
+            from_conn = TRUE;
+        } else if (left) {
+            DWORD want = left < HTTP_BUF_SIZE ? (DWORD)left : HTTP_BUF_SIZE;
+
+            if (FAILED(hr = conn_recv(s->x, c, (char *)s->x->buf, want, s->x->io_timeout_ms, &r)))
+                return hr;
+            if (!r) {
+                /* The server closed before the body was complete. */
+                s->reusable = FALSE;
+                return HTTP_HR(ERROR_WINHTTP_CONNECTION_ERROR);
+            }
+            in = s->x->buf;
+            len = r;
+            from_conn = FALSE;
+        } else {
+            if (FAILED(hr = conn_fill(s->x, c, &eof)))
+                return hr;
+            if (eof) {
+                s->reusable = FALSE;
+                return HTTP_HR(ERROR_WINHTTP_CONNECTION_ERROR);
+            }
+            continue;
+        }
+        switch (bitsdo_chunked_feed(&s->chunks, in, len, &used, &off, &n)) {
+        case BITSDO_CHUNK_DATA:
+            if (from_conn)
+                c->pos += (DWORD)used;
+            *data = in + off;
+            *got = (DWORD)n;
+            return S_OK;
+        case BITSDO_CHUNK_MORE:
+            if (from_conn)
+                c->pos += (DWORD)used;
+            continue;
+        case BITSDO_CHUNK_END:
+            c->pos += (DWORD)used; /* framing always comes from the buffer */
+            s->done = TRUE;
+            return check_excess(s);
+        default:
+            s->reusable = FALSE;
+            return HTTP_HR(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
+        }
     }
-    s->chunk_end = TRUE;
-    s->done = TRUE;
-    return S_OK;
 }
 
 static HRESULT body_read(sock_stream *s, const BYTE **data, DWORD *got)
@@ -607,14 +582,10 @@ static HRESULT body_read(sock_stream *s, const BYTE **data, DWORD *got)
     *data = NULL;
     if (s->done)
         return S_OK;
-    if (s->mode == BODY_CHUNKED && !s->left) {
-        if (FAILED(hr = next_chunk(s)))
-            return hr;
-        if (s->done)
-            return check_excess(s);
-    }
+    if (s->mode == BITSDO_HTTP_BODY_CHUNKED)
+        return chunked_read(s, data, got);
     want = HTTP_BUF_SIZE;
-    if (s->mode != BODY_CLOSE && s->left < want)
+    if (s->mode != BITSDO_HTTP_BODY_CLOSE && s->left < want)
         want = (DWORD)s->left;
 
     if (c->pos < c->len) {
@@ -627,7 +598,7 @@ static HRESULT body_read(sock_stream *s, const BYTE **data, DWORD *got)
         if (FAILED(hr = conn_recv(s->x, c, (char *)s->x->buf, want, s->x->io_timeout_ms, &n)))
             return hr;
         if (!n) {
-            if (s->mode == BODY_CLOSE) {
+            if (s->mode == BITSDO_HTTP_BODY_CLOSE) {
                 s->done = TRUE;
                 return S_OK;
             }
@@ -638,7 +609,7 @@ static HRESULT body_read(sock_stream *s, const BYTE **data, DWORD *got)
         *data = s->x->buf;
     }
     *got = n;
-    if (s->mode == BODY_LENGTH) {
+    if (s->mode == BITSDO_HTTP_BODY_LENGTH) {
         s->left -= n;
         if (!s->left) {
             s->done = TRUE;
@@ -646,16 +617,6 @@ static HRESULT body_read(sock_stream *s, const BYTE **data, DWORD *got)
                 *got = 0;
                 return hr;
             }
-        }
-    } else if (s->mode == BODY_CHUNKED) {
-        s->left -= n;
-        if (!s->left) {
-            char line[8];
-            /* Each chunk's data ends with CRLF. */
-            if (FAILED(hr = conn_line(s->x, c, line, sizeof(line))))
-                return hr;
-            if (line[0])
-                return HTTP_HR(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
         }
     }
     return S_OK;

@@ -60,7 +60,6 @@
 #include "transport_http.h"
 #include "prof.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,13 +67,14 @@
 
 #include "cachehost.h"
 #include "errors.h"
+#include "httpparse.h"
+#include "httpurl.h"
 #include "policy.h"
 #include "wstr.h"
 
 #define MAX_RESTARTS       3
 #define MAX_USER_CHARS     300
 #define MAX_PASSWORD_CHARS 65536
-#define MAX_HEADER_CHARS   16383
 #define PROXY_CACHE_MS     30000
 
 /* --- small helpers -------------------------------------------------------- */
@@ -168,459 +168,38 @@ static char *str_dup(const char *s)
     return d;
 }
 
-static int lower(int c)
+/* --- the response head (rules in src/core/httpparse.c) ------------------- */
+
+HRESULT http_parse_head(char *raw, size_t len, http_response *r)
 {
-    return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
+    HRESULT hr = bitsdo_http_head_parse(raw, len, r);
 
-static BOOL ieq(const char *a, const char *b)
-{
-    while (*a && lower((unsigned char)*a) == lower((unsigned char)*b))
-        a++, b++;
-    return !*a && !*b;
-}
-
-static BOOL istarts(const char *s, const char *prefix)
-{
-    while (*prefix && lower((unsigned char)*s) == lower((unsigned char)*prefix))
-        s++, prefix++;
-    return !*prefix;
-}
-
-static BOOL is_tchar(int c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-/* --- the response head ---------------------------------------------------- */
-
-/* Parses "digits" fully (no sign, no spaces); FALSE on overflow or junk. */
-static BOOL parse_u64(const char *s, const char *end, UINT64 *out)
-{
-    UINT64 v = 0;
-
-    if (s == end)
-        return FALSE;
-    for (; s < end; s++) {
-        if (*s < '0' || *s > '9' || v > (UINT64)-1 / 10 - 1)
-            return FALSE;
-        v = v * 10 + (UINT64)(*s - '0');
-    }
-    *out = v;
-    return TRUE;
-}
-
-/* Content-Length: one or more comma-separated values, all equal. */
-static BOOL parse_length(const char *v, UINT64 *out, BOOL *seen)
-{
-    const char *p = v;
-
-    for (;;) {
-        const char *start, *end;
-        UINT64 n;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        start = p;
-        while (*p >= '0' && *p <= '9')
-            p++;
-        end = p;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!parse_u64(start, end, &n))
-            return FALSE;
-        if (*seen && n != *out)
-            return FALSE;
-        *out = n;
-        *seen = TRUE;
-        if (!*p)
-            return TRUE;
-        if (*p++ != ',')
-            return FALSE;
-    }
-}
-
-/* Content-Range: "bytes first-last/total", "bytes first-last/" followed
- * by an asterisk, or "bytes " asterisk "/total" (range not satisfiable). */
-static BOOL parse_content_range(const char *v, http_response *r)
-{
-    const char *p = v, *dash, *slash;
-    UINT64 total;
-
-    if (!istarts(p, "bytes"))
-        return FALSE;
-    p += 5;
-    if (*p != ' ')
-        return FALSE;
-    while (*p == ' ')
-        p++;
-    if (!(slash = strchr(p, '/')))
-        return FALSE;
-    if (!strcmp(slash + 1, "*")) {
-        r->range_total_known = FALSE;
-    } else {
-        if (!parse_u64(slash + 1, slash + 1 + strlen(slash + 1), &total))
-            return FALSE;
-        r->range_total = total;
-        r->range_total_known = TRUE;
-    }
-    if (p[0] == '*' && p + 1 == slash) {
-        r->range_unsatisfied = r->range_total_known;
-        return r->range_total_known;
-    }
-    if (!(dash = memchr(p, '-', slash - p)))
-        return FALSE;
-    if (!parse_u64(p, dash, &r->range_first) || !parse_u64(dash + 1, slash, &r->range_last))
-        return FALSE;
-    if (r->range_last < r->range_first || (r->range_total_known && r->range_last >= r->range_total))
-        return FALSE;
-    r->has_range = TRUE;
-    return TRUE;
-}
-
-/* TRUE if a comma-separated header value holds `token`. */
-static BOOL has_token(const char *v, const char *token)
-{
-    size_t n = strlen(token);
-
-    while (*v) {
-        while (*v == ' ' || *v == '\t' || *v == ',')
-            v++;
-        if (istarts(v, token) && (!v[n] || v[n] == ',' || v[n] == ' ' || v[n] == '\t' || v[n] == ';'))
-            return TRUE;
-        while (*v && *v != ',')
-            v++;
-    }
-    return FALSE;
+    free(raw);
+    return hr;
 }
 
 void http_response_free(http_response *r)
 {
-    if (!r)
-        return;
-    free(r->raw);
-    memset(r, 0, sizeof(*r));
+    bitsdo_http_head_free(r);
 }
 
-/* After parsing, raw holds "status line\0" then "name\0value\0" per
- * field and a final "\0". */
-const char *http_header(const http_response *r, const char *name)
-{
-    const char *p, *end;
-
-    if (!r->raw)
-        return NULL;
-    p = r->raw + strlen(r->raw) + 1; /* past the status line */
-    end = r->raw + r->raw_len;
-    while (p < end && *p) {
-        const char *value = p + strlen(p) + 1;
-        if (ieq(p, name))
-            return value;
-        p = value + strlen(value) + 1;
-    }
-    return NULL;
-}
-
-/* Takes ownership of raw. The head is copied into a compact form:
- * "status line\0" then "name\0value\0" per field, then "\0". */
-HRESULT http_parse_head(char *raw, size_t len, http_response *r)
-{
-    const HRESULT invalid = HTTP_HR(ERROR_WINHTTP_INVALID_SERVER_RESPONSE);
-    const char *line, *next, *end = raw + len, *p;
-    char *out, *o;
-    BOOL first = TRUE, length_seen = FALSE, te = FALSE;
-
-    memset(r, 0, sizeof(*r));
-    if (!(out = malloc(len + 2))) {
-        free(raw);
-        return E_OUTOFMEMORY;
-    }
-    o = out;
-    if (memchr(raw, 0, len))
-        goto fail;
-    for (line = raw; line < end; line = next) {
-        const char *eol = memchr(line, '\n', end - line), *colon, *v, *vend;
-        if (!eol)
-            goto fail;
-        next = eol + 1;
-        if (eol > line && eol[-1] == '\r')
-            eol--;
-        if (memchr(line, '\r', eol - line))
-            goto fail; /* a bare CR inside a line */
-        if (eol == line)
-            break; /* the empty line ends the head */
-        if (first) {
-            /* HTTP/1.x SP 3DIGIT [SP reason] */
-            if (eol - line < 12 || memcmp(line, "HTTP/1.", 7) || line[7] < '0' || line[7] > '9' ||
-                line[8] != ' ' || line[9] < '1' || line[9] > '5' || line[10] < '0' || line[10] > '9' ||
-                line[11] < '0' || line[11] > '9' || (eol - line > 12 && line[12] != ' '))
-                goto fail;
-            r->minor = line[7] - '0';
-            r->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
-            memcpy(o, line, eol - line);
-            o += eol - line;
-            *o++ = 0;
-            first = FALSE;
-            continue;
-        }
-        if (*line == ' ' || *line == '\t')
-            goto fail; /* obsolete line folding */
-        if (!(colon = memchr(line, ':', eol - line)) || colon == line)
-            goto fail;
-        for (p = line; p < colon; p++)
-            if (!is_tchar((unsigned char)*p))
-                goto fail;
-        v = colon + 1;
-        while (v < eol && (*v == ' ' || *v == '\t'))
-            v++;
-        vend = eol;
-        while (vend > v && (vend[-1] == ' ' || vend[-1] == '\t'))
-            vend--;
-        for (p = v; p < vend; p++)
-            if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
-                goto fail;
-        memcpy(o, line, colon - line);
-        o += colon - line;
-        *o++ = 0;
-        memcpy(o, v, vend - v);
-        o += vend - v;
-        *o++ = 0;
-    }
-    if (first)
-        goto fail;
-    *o++ = 0;
-    free(raw);
-    r->raw = out;
-    r->raw_len = o - out;
-
-    /* The fields that decide how to read the body and what it is. */
-    p = r->raw + strlen(r->raw) + 1;
-    while (*p) {
-        const char *name = p, *value = name + strlen(name) + 1;
-        p = value + strlen(value) + 1;
-        if (ieq(name, "Content-Length")) {
-            if (!parse_length(value, &r->length, &length_seen))
-                goto bad;
-        } else if (ieq(name, "Transfer-Encoding")) {
-            /* Only plain chunked: we ask for no other coding. */
-            if (te || !ieq(value, "chunked"))
-                goto bad;
-            te = TRUE;
-        } else if (ieq(name, "Connection")) {
-            if (has_token(value, "close"))
-                r->conn_close = TRUE;
-            if (has_token(value, "keep-alive"))
-                r->keep_alive = TRUE;
-        } else if (ieq(name, "Content-Range")) {
-            if (r->has_range || r->range_unsatisfied || !parse_content_range(value, r))
-                goto bad;
-        } else if (ieq(name, "ETag")) {
-            if (!r->etag)
-                r->etag = value;
-        } else if (ieq(name, "Last-Modified")) {
-            if (!r->last_modified)
-                r->last_modified = value;
-        } else if (ieq(name, "Location")) {
-            if (!r->location)
-                r->location = value;
-        } else if (ieq(name, "Accept-Ranges")) {
-            if (has_token(value, "none"))
-                r->accept_ranges_none = TRUE;
-        } else if (ieq(name, "WWW-Authenticate")) {
-            if (has_token(value, "Basic"))
-                r->www_basic = TRUE;
-        }
-    }
-    r->chunked = te;
-    r->has_length = length_seen && !te;
-    if (te && length_seen)
-        r->conn_close = TRUE; /* RFC 9112 6.3: do not reuse such a connection */
-    return S_OK;
-
-fail:
-    free(raw);
-    free(out);
-    memset(r, 0, sizeof(*r));
-    return invalid;
-bad:
-    http_response_free(r);
-    return invalid;
-}
-
-/* --- URLs ----------------------------------------------------------------- */
-
-static void url_free(http_url *u)
-{
-    free(u->host);
-    free(u->target);
-    free(u->url);
-    memset(u, 0, sizeof(*u));
-}
-
-/* Percent-encodes what may not appear in a request target as is. An
- * existing %XX escape is kept; a lone % is encoded. */
-static char *encode_target(const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = strlen(s), i;
-    char *out = malloc(n * 3 + 2), *o = out;
-
-    if (!out)
-        return NULL;
-    if (*s != '/')
-        *o++ = '/';
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        BOOL escape_ok = c == '%' && isxdigit((unsigned char)s[i + 1]) && isxdigit((unsigned char)s[i + 2]);
-        if (c <= 0x20 || c >= 0x7f || strchr("\"<>\\^`{|}", c) || (c == '%' && !escape_ok)) {
-            *o++ = '%';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        } else {
-            *o++ = (char)c;
-        }
-    }
-    *o = 0;
-    return out;
-}
+/* --- URLs (rules in src/core/httpurl.c) --------------------------------- */
 
 static HRESULT url_parse(const WCHAR *s, http_url *u)
 {
-    const WCHAR *p, *auth_end, *host, *host_end, *after, *frag;
-    WCHAR *rest;
-    char *rest8;
-    UINT port;
-
-    memset(u, 0, sizeof(*u));
-    if (!_wcsnicmp(s, L"http://", 7)) {
-        p = s + 7;
-        u->port = 80;
-    } else if (!_wcsnicmp(s, L"https://", 8)) {
-        p = s + 8;
-        u->secure = TRUE;
-        u->port = 443;
-    } else {
-        return E_INVALIDARG;
-    }
-    auth_end = p + wcscspn(p, L"/?#");
-    if (auth_end == p || wmemchr(p, L'@', auth_end - p))
-        return E_INVALIDARG;
-    if (*p == '[') {
-        const WCHAR *close = wmemchr(p, L']', auth_end - p);
-        if (!close || close == p + 1)
-            return E_INVALIDARG;
-        host = p + 1;
-        host_end = close;
-        after = close + 1;
-        u->host_v6 = TRUE;
-    } else {
-        host = p;
-        host_end = wmemchr(p, L':', auth_end - p);
-        if (!host_end)
-            host_end = auth_end;
-        after = host_end;
-        if (host_end == host)
-            return E_INVALIDARG;
-    }
-    if (after < auth_end) {
-        if (*after != ':')
-            return E_INVALIDARG;
-        if (after + 1 < auth_end) {
-            port = 0;
-            for (p = after + 1; p < auth_end; p++) {
-                if (*p < '0' || *p > '9' || (port = port * 10 + (*p - '0')) > 65535)
-                    return E_INVALIDARG;
-            }
-            if (!port)
-                return E_INVALIDARG;
-            u->port = (USHORT)port;
-        }
-    }
-    if (!(u->host = malloc((host_end - host + 1) * sizeof(WCHAR))))
-        return E_OUTOFMEMORY;
-    memcpy(u->host, host, (host_end - host) * sizeof(WCHAR));
-    u->host[host_end - host] = 0;
-
-    frag = auth_end + wcscspn(auth_end, L"#");
-    if (!(rest = malloc((frag - auth_end + 1) * sizeof(WCHAR)))) {
-        url_free(u);
-        return E_OUTOFMEMORY;
-    }
-    memcpy(rest, auth_end, (frag - auth_end) * sizeof(WCHAR));
-    rest[frag - auth_end] = 0;
-    rest8 = http_utf8(rest);
-    free(rest);
-    if (!rest8 || !(u->target = encode_target(rest8)) || !(u->url = wdup(s))) {
-        free(rest8);
-        url_free(u);
-        return E_OUTOFMEMORY;
-    }
-    free(rest8);
-    return S_OK;
+    return bitsdo_http_url_parse((const bitsdo_wchar *)s, u);
 }
 
-/* The absolute URL a Location value points to, relative to base. NULL if
- * it is not an http(s) URL or memory ran out. */
+/* The absolute URL a Location value points to; NULL if it is not an
+ * http(s) URL or memory ran out. */
 static WCHAR *url_resolve(const http_url *base, const char *location)
 {
-    WCHAR *loc = http_wide(location, strlen(location)), *out = NULL, origin[300], *path = NULL;
-    const char *scheme = base->secure ? "https" : "http";
-    size_t n;
+    return (WCHAR *)bitsdo_http_url_resolve(base, location);
+}
 
-    if (!loc || !*loc) {
-        free(loc);
-        return NULL;
-    }
-    if (!_wcsnicmp(loc, L"http://", 7) || !_wcsnicmp(loc, L"https://", 8))
-        return loc;
-    if (wcschr(loc, L':') && wcschr(loc, L':') < loc + wcscspn(loc, L"/?#")) {
-        free(loc); /* another scheme: not ours to follow */
-        return NULL;
-    }
-    if (loc[0] == '/' && loc[1] == '/') {
-        n = wcslen(loc) + 8;
-        if ((out = malloc(n * sizeof(WCHAR))))
-            swprintf(out, n, L"%hs:%ls", scheme, loc);
-        free(loc);
-        return out;
-    }
-    if ((base->secure && base->port == 443) || (!base->secure && base->port == 80))
-        swprintf(origin,
-                 300,
-                 L"%hs://%ls%ls%ls",
-                 scheme,
-                 base->host_v6 ? L"[" : L"",
-                 base->host,
-                 base->host_v6 ? L"]" : L"");
-    else
-        swprintf(origin,
-                 300,
-                 L"%hs://%ls%ls%ls:%u",
-                 scheme,
-                 base->host_v6 ? L"[" : L"",
-                 base->host,
-                 base->host_v6 ? L"]" : L"",
-                 base->port);
-    if (loc[0] == '/') {
-        path = wdup(L"");
-    } else {
-        /* Relative: the base path up to its query (for "?x") or its last
-         * slash (for "name"). */
-        size_t keep = strcspn(base->target, "?");
-        if (loc[0] != '?') {
-            while (keep && base->target[keep - 1] != '/')
-                keep--;
-        }
-        path = http_wide(base->target, keep);
-    }
-    if (path) {
-        n = wcslen(origin) + wcslen(path) + wcslen(loc) + 1;
-        if ((out = malloc(n * sizeof(WCHAR))))
-            swprintf(out, n, L"%ls%ls%ls", origin, path, loc);
-    }
-    free(path);
-    free(loc);
-    return out;
+static void url_free(http_url *u)
+{
+    bitsdo_http_url_free(u);
 }
 
 /* --- credentials, in memory only ---------------------------------------- */
@@ -805,42 +384,7 @@ static HRESULT creds_snapshot(http_xfer *x)
 
 HRESULT bitsdo_http_check_headers(const WCHAR *headers)
 {
-    static const char *const reserved[] = {
-        "Host", "Range", "If-Range", "Content-Length", "Transfer-Encoding"};
-    const WCHAR *line = headers, *eol, *colon, *p;
-    char name[64];
-    size_t n, i;
-
-    if (!headers)
-        return S_OK;
-    if (wcslen(headers) > MAX_HEADER_CHARS)
-        return BITSDO_BG_E_STRING_TOO_LONG;
-    while (*line) {
-        eol = line + wcscspn(line, L"\r\n");
-        if (*eol == '\r' && eol[1] != '\n')
-            return E_INVALIDARG;
-        if (*eol == '\n')
-            return E_INVALIDARG;
-        if (eol == line)
-            return E_INVALIDARG; /* an empty line would end the request head */
-        colon = wmemchr(line, L':', eol - line);
-        if (!colon || colon == line || colon - line >= (ptrdiff_t)sizeof(name))
-            return E_INVALIDARG;
-        for (p = line, n = 0; p < colon; p++) {
-            if (*p > 0x7f || !is_tchar((int)*p))
-                return E_INVALIDARG;
-            name[n++] = (char)*p;
-        }
-        name[n] = 0;
-        for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-            if (ieq(name, reserved[i]))
-                return E_INVALIDARG;
-        for (p = colon + 1; p < eol; p++)
-            if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-                return E_INVALIDARG;
-        line = *eol ? eol + 2 : eol;
-    }
-    return S_OK;
+    return bitsdo_http_headers_check((const bitsdo_wchar *)headers);
 }
 
 HRESULT bitsdo_http_check_security_flags(ULONG flags)
@@ -857,27 +401,6 @@ HRESULT bitsdo_http_check_security_flags(ULONG flags)
         policy != BG_HTTP_REDIRECT_POLICY_DISALLOW)
         return E_NOTIMPL;
     return S_OK;
-}
-
-/* The custom headers as request lines, each ending in CRLF. */
-static char *headers_utf8(const WCHAR *w)
-{
-    char *s, *out;
-    size_t n;
-
-    if (!w || !*w || FAILED(bitsdo_http_check_headers(w)))
-        return NULL;
-    if (!(s = http_utf8(w)))
-        return NULL;
-    n = strlen(s);
-    if (n >= 2 && s[n - 2] == '\r' && s[n - 1] == '\n')
-        return s;
-    if ((out = realloc(s, n + 3))) {
-        strcpy(out + n, "\r\n");
-        return out;
-    }
-    free(s);
-    return NULL;
 }
 
 /* --- proxies ------------------------------------------------------------ */
@@ -1018,15 +541,14 @@ static HRESULT xfer_create(bitsdo_fetch *f, char **validator, http_xfer **out)
     if (SUCCEEDED(hr) && (usage == BG_JOB_PROXY_USAGE_PRECONFIG || usage == BG_JOB_PROXY_USAGE_AUTODETECT))
         hr = proxy_system(&x->proxy);
     /* The setters refuse what could break a request apart; a record read
-     * back from the store is checked again here, and a refusal is reported
-     * as what it is, not as a lack of memory. */
-    if (SUCCEEDED(hr) && headers)
-        hr = bitsdo_http_check_headers(headers);
+     * back from the store is checked again here (bitsdo_http_headers_lines
+     * checks the header list), and a refusal is reported as what it is,
+     * not as a lack of memory. */
     if (SUCCEEDED(hr) && (bitsdo_wcs_has_control((const bitsdo_wchar *)x->proxy.list) ||
                           bitsdo_wcs_has_control((const bitsdo_wchar *)x->proxy.bypass)))
         hr = E_INVALIDARG;
-    if (SUCCEEDED(hr) && headers && !(x->custom_headers = headers_utf8(headers)))
-        hr = E_OUTOFMEMORY;
+    if (SUCCEEDED(hr))
+        hr = bitsdo_http_headers_lines((const bitsdo_wchar *)headers, &x->custom_headers);
     if (SUCCEEDED(hr) && vw && !(*validator = http_utf8(vw)))
         hr = E_OUTOFMEMORY;
     if (SUCCEEDED(hr))
@@ -1185,27 +707,11 @@ static void record_seen(http_xfer *x, const WCHAR *url, int hops, const http_res
     bitsdo_job *job = x->f->job;
     uint32_t index = x->f->file_index;
     WCHAR *head, *redirect = NULL, *ip = NULL, *file_head;
-    const char *p, *end;
-    size_t n = 3, len;
-    char *text, *o;
+    char *text;
 
-    /* The compact head back to "Name: value" lines (see http_parse_head). */
-    for (p = resp->raw, end = resp->raw + resp->raw_len; p < end && *p; p += strlen(p) + 1)
-        n += strlen(p) + 2;
-    if (!(text = malloc(n)))
+    /* The compact head back to "Name: value" lines. */
+    if (!(text = bitsdo_http_head_text(resp)))
         return;
-    o = text;
-    len = strlen(resp->raw);
-    memcpy(o, resp->raw, len);
-    o += len;
-    *o++ = '\r';
-    *o++ = '\n';
-    for (p = resp->raw + len + 1; p < end && *p;) {
-        const char *value = p + strlen(p) + 1;
-        o += sprintf(o, "%s: %s\r\n", p, value);
-        p = value + strlen(value) + 1;
-    }
-    *o = 0;
     head = http_wide(text, strlen(text));
     free(text);
     if (hops)
