@@ -37,6 +37,11 @@
  * every job, and prints
  *   RESULT manager=bitsdo jobs=N enumerated=... t_create=... t_enum=...
  *          getjob_us=... t_cancel=... heap_bytes_per_job=...
+ * With --restart-host EXE (the host's own manager, "host"), after GetJob
+ * and before Cancel it stops the host (EXE -Stop: the host writes every job
+ * to its store and leaves), then times the host's start-up with the N
+ * stored jobs: CoCreateInstance (which starts it) and one EnumJobs walked
+ * until all N jobs are back, printed as t_restart=... (seconds).
  * heap_bytes_per_job is the growth of the bytes in use in the process's
  * heaps (HeapWalk) per idle job; 0 for a manager in another process (and
  * the handles a job holds live in the wineserver, not counted). Jobs
@@ -44,6 +49,7 @@
  *
  * Usage:
  *   bench --manager bitsdo|host|bits|{CLSID} --dest WINDIR --url URL --scale N
+ *         [--restart-host EXE]
  *   bench --manager bitsdo|host|bits|{CLSID} --dest WINDIR --size BYTES
  *         (--url URL | --url-prefix URL --count N [--width W])
  *         [--per-job N] [--probe] [--timeout SECONDS] [--poll-ms MS]
@@ -257,7 +263,7 @@ static WCHAR *widen(const WCHAR *s)
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: bench --manager bitsdo|host|bits|{CLSID} --dest WINDIR --url URL --scale N\n"
+            "usage: bench --manager bitsdo|host|bits|{CLSID} --dest WINDIR --url URL --scale N [--restart-host EXE]\n"
             "       bench --manager bitsdo|host|bits|{CLSID} --dest WINDIR --size BYTES\n"
             "             (--url URL | --url-prefix URL --count N [--width W])\n"
             "             [--per-job N] [--probe] [--timeout SECONDS] [--poll-ms MS]\n"
@@ -372,19 +378,60 @@ static unsigned long long heap_in_use(void)
     return total;
 }
 
-/* --scale N: see the head of this file. */
-static int scale(const WCHAR *manager_arg, const WCHAR *dest, const WCHAR *url, unsigned n)
+/* Runs "EXE -Stop" and waits for it (bounded: 120 s). */
+static HRESULT stop_host(const WCHAR *exe)
 {
-    IBackgroundCopyManager *manager = NULL;
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    WCHAR cmd[MAX_PATH + 16];
+    DWORD code = 1;
+
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    _snwprintf(cmd, ARRAYSIZE(cmd), L"\"%ls\" -Stop", exe);
+    cmd[ARRAYSIZE(cmd) - 1] = 0;
+    if (!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
+        return HRESULT_FROM_WIN32(GetLastError());
+    if (WaitForSingleObject(pi.hProcess, 120000) != WAIT_OBJECT_0)
+        TerminateProcess(pi.hProcess, 1);
+    GetExitCodeProcess(pi.hProcess, &code);
+    CloseHandle(pi.hProcess);
+    CloseHandle(pi.hThread);
+    return code ? E_FAIL : S_OK;
+}
+
+/* EnumJobs walked to its end: how many jobs it returned. */
+static HRESULT walk_jobs(IBackgroundCopyManager *manager, unsigned *seen)
+{
     IEnumBackgroundCopyJobs *e = NULL;
     IBackgroundCopyJob *batch[100];
+    ULONG got, k;
+    HRESULT hr;
+
+    *seen = 0;
+    if (FAILED(hr = IBackgroundCopyManager_EnumJobs(manager, 0, &e)))
+        return hr;
+    do {
+        got = 0;
+        hr = IEnumBackgroundCopyJobs_Next(e, ARRAYSIZE(batch), batch, &got);
+        for (k = 0; k < got; k++)
+            IBackgroundCopyJob_Release(batch[k]);
+        *seen += got;
+    } while (hr == S_OK && got);
+    IEnumBackgroundCopyJobs_Release(e);
+    return FAILED(hr) ? hr : S_OK;
+}
+
+/* --scale N: see the head of this file. */
+static int scale(const WCHAR *manager_arg, const WCHAR *dest, const WCHAR *url, unsigned n, const WCHAR *host_exe)
+{
+    IBackgroundCopyManager *manager = NULL;
     GUID *ids = calloc(n, sizeof(*ids));
     WCHAR local[MAX_PATH];
     unsigned long long heap0, heap1;
     unsigned i, seen = 0;
-    double t0, t_create, t_enum, t_get, t_cancel;
+    double t0, t_create, t_enum, t_get, t_cancel, t_restart = -1;
     const char *name;
-    ULONG got, k;
     CLSID clsid;
     HRESULT hr;
 
@@ -414,16 +461,7 @@ static int scale(const WCHAR *manager_arg, const WCHAR *dest, const WCHAR *url, 
     heap1 = heap_in_use();
 
     t0 = bench_now();
-    if (FAILED(hr = IBackgroundCopyManager_EnumJobs(manager, 0, &e)))
-        return fail(hr, "EnumJobs");
-    do {
-        got = 0;
-        hr = IEnumBackgroundCopyJobs_Next(e, ARRAYSIZE(batch), batch, &got);
-        for (k = 0; k < got; k++)
-            IBackgroundCopyJob_Release(batch[k]);
-        seen += got;
-    } while (hr == S_OK && got);
-    IEnumBackgroundCopyJobs_Release(e);
+    hr = walk_jobs(manager, &seen);
     t_enum = bench_now() - t0;
     if (FAILED(hr) || seen < n)
         return fail(FAILED(hr) ? hr : E_FAIL, "EnumJobs: Next");
@@ -437,6 +475,23 @@ static int scale(const WCHAR *manager_arg, const WCHAR *dest, const WCHAR *url, 
         IBackgroundCopyJob_Release(job);
     }
     t_get = bench_now() - t0;
+
+    if (host_exe) {
+        unsigned back = 0;
+
+        IBackgroundCopyManager_Release(manager);
+        manager = NULL;
+        if (FAILED(hr = stop_host(host_exe)))
+            return fail(hr, "bitsdo-host.exe -Stop");
+        t0 = bench_now();
+        if (FAILED(hr = CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER,
+                                         &IID_IBackgroundCopyManager, (void **)&manager)))
+            return fail(hr, "CoCreateInstance after the host stopped");
+        hr = walk_jobs(manager, &back);
+        t_restart = bench_now() - t0;
+        if (FAILED(hr) || back < n)
+            return fail(FAILED(hr) ? hr : E_FAIL, "EnumJobs after the restart");
+    }
 
     t0 = bench_now();
     for (i = 0; i < n; i++) {
@@ -455,15 +510,18 @@ static int scale(const WCHAR *manager_arg, const WCHAR *dest, const WCHAR *url, 
     CoUninitialize();
     free(ids);
     printf("RESULT manager=%s jobs=%u enumerated=%u t_create=%.6f t_enum=%.6f getjob_us=%.3f t_cancel=%.6f "
-           "heap_bytes_per_job=%.0f\n",
+           "heap_bytes_per_job=%.0f",
            name, n, seen, t_create, t_enum, t_get * 1e6 / n, t_cancel,
            heap1 > heap0 ? (double)(heap1 - heap0) / n : 0.0);
+    if (host_exe)
+        printf(" t_restart=%.6f", t_restart);
+    printf("\n");
     return 0;
 }
 
 int wmain(int argc, WCHAR **argv)
 {
-    const WCHAR *manager_arg = NULL, *dest = NULL, *url = NULL, *prefix = NULL;
+    const WCHAR *manager_arg = NULL, *dest = NULL, *url = NULL, *prefix = NULL, *host_exe = NULL;
     const char *manager_name = "bits";
     BOOL activate_only = FALSE;
     unsigned long long size = 0;
@@ -520,6 +578,8 @@ int wmain(int argc, WCHAR **argv)
             poll_ms = (unsigned)wcstoul(val, NULL, 10);
         else if (!wcscmp(arg, L"--scale"))
             scale_jobs = (unsigned)wcstoul(val, NULL, 10);
+        else if (!wcscmp(arg, L"--restart-host"))
+            host_exe = val;
         else
             return usage();
         a++;
@@ -527,7 +587,7 @@ int wmain(int argc, WCHAR **argv)
     if (activate_only && manager_arg)
         return activate(manager_arg);
     if (scale_jobs)
-        return manager_arg && dest && url && scale_jobs <= 1000000 ? scale(manager_arg, dest, url, scale_jobs)
+        return manager_arg && dest && url && scale_jobs <= 1000000 ? scale(manager_arg, dest, url, scale_jobs, host_exe)
                                                                  : usage();
     if (!manager_arg || !dest || !size || (!url == !prefix) || !count || count > 100000 ||
         width > 9 || !timeout_s || !poll_ms)
