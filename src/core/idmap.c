@@ -81,8 +81,7 @@ int bitsdo_idmap_remove(bitsdo_idmap *map, bitsdo_idmap_node *node)
 
     if (!map->bucket_count)
         return 0;
-    for (link = &map->buckets[hash_id(node->id) & (map->bucket_count - 1)]; *link;
-         link = &(*link)->next) {
+    for (link = &map->buckets[hash_id(node->id) & (map->bucket_count - 1)]; *link; link = &(*link)->next) {
         if (*link == node) {
             *link = node->next;
             node->next = NULL;

@@ -26,7 +26,10 @@ typedef struct bitsdo_idmap {
     size_t count;                /* entries */
 } bitsdo_idmap;
 
-#define BITSDO_IDMAP_INIT {NULL, 0, 0}
+#define BITSDO_IDMAP_INIT \
+    {                     \
+        NULL, 0, 0        \
+    }
 
 /* The node with this id, or NULL. */
 bitsdo_idmap_node *bitsdo_idmap_find(const bitsdo_idmap *map, const uint8_t *id);

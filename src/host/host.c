@@ -23,6 +23,7 @@
 #include "objects.h"
 #include "hostinfo.h"
 #include "persist.h"
+#include "rpcpin.h"
 #include "progmap.h"
 #include "takeover.h"
 
@@ -277,6 +278,7 @@ DWORD bitsdo_host_run(const WCHAR *command_line)
             goto done;
     }
     register_system_classes(factories, system_cookies);
+    bitsdo_rpcpin_start();
 
     info_write_begin(info);
     info->magic = BITSDO_HOST_INFO_MAGIC;

@@ -67,7 +67,9 @@ static void test_insert_find_duplicate(void **state)
  * rest all found, the removed none, and no bucket chain is long. */
 static void test_many(void **state)
 {
-    enum { N = 100000 };
+    enum {
+        N = 100000
+    };
     bitsdo_idmap map = BITSDO_IDMAP_INIT;
     item *items = calloc(N, sizeof(*items));
     size_t i, longest = 0;
