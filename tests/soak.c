@@ -117,9 +117,73 @@ static BOOL documented(HRESULT hr)
     return FALSE;
 }
 
+/* How a run ended, for the table by fault kind. */
+enum { OUT_TRANSFERRED, OUT_ERROR, OUT_CANCELLED, OUT_KINDS };
+
 typedef struct run_result {
     char what[256];
+    int outcome;
 } run_result;
+
+/* Runs by fault kind (a run with two faults counts in both rows), family
+ * and http/https, and how they ended; printed as a table before the last
+ * line. */
+#define MAX_KINDS 64
+static struct {
+    char name[40];
+    unsigned runs, out[OUT_KINDS], broken;
+} kinds[MAX_KINDS];
+static unsigned kind_count;
+
+static void count_kind(const char *name, const run_result *r)
+{
+    unsigned i;
+
+    for (i = 0; i < kind_count && strcmp(kinds[i].name, name); i++)
+        ;
+    if (i == kind_count) {
+        if (kind_count == MAX_KINDS)
+            return;
+        snprintf(kinds[kind_count++].name, sizeof(kinds[0].name), "%s", name);
+    }
+    kinds[i].runs++;
+    kinds[i].out[r->outcome]++;
+    if (r->what[0])
+        kinds[i].broken++;
+}
+
+/* A fault's kind: its spec up to the first ':' or ',', numbers as N
+ * (status codes kept: "status=503"). */
+static void fault_kind(const char *fault, char *out, size_t cap)
+{
+    size_t n = 0;
+    BOOL keep = !strncmp(fault, "status=", 7);
+
+    for (; *fault && *fault != ':' && *fault != ',' && n + 2 < cap; fault++) {
+        if (!keep && *fault >= '0' && *fault <= '9') {
+            if (!n || out[n - 1] != 'N')
+                out[n++] = 'N';
+            continue;
+        }
+        out[n++] = *fault;
+    }
+    out[n] = 0;
+}
+
+static void print_kinds(void)
+{
+    static const char *const names[OUT_KINDS] = {"transferred", "error", "cancelled"};
+    unsigned i, j;
+
+    printf("| runs by | runs | %s | %s | %s | broken |\n", names[0], names[1], names[2]);
+    printf("|---|---:|---:|---:|---:|---:|\n");
+    for (i = 0; i < kind_count; i++) {
+        printf("| %s | %u", kinds[i].name, kinds[i].runs);
+        for (j = 0; j < OUT_KINDS; j++)
+            printf(" | %u", kinds[i].out[j]);
+        printf(" | %u |\n", kinds[i].broken);
+    }
+}
 
 static void broke(run_result *r, const char *fmt, ...)
 {
@@ -202,7 +266,7 @@ static BOOL restarted(const char *token, int *seen)
 static void drive_bits(const WCHAR *url, const WCHAR *local, const WCHAR *src, const WCHAR *dir, const char *token,
                        unsigned action, unsigned act_at_ms, run_result *r)
 {
-    run_result res = {""};
+    run_result res = {"", OUT_ERROR};
     IBackgroundCopyJob *job;
     unsigned retries = 0;
     UINT64 last = 0;
@@ -293,6 +357,7 @@ static void drive_bits(const WCHAR *url, const WCHAR *local, const WCHAR *src, c
     if (tu_count_temp_files(dir))
         broke(&res, "%d temp file(s) left", tu_count_temp_files(dir));
     IBackgroundCopyJob_Release(job);
+    res.outcome = cancelled ? OUT_CANCELLED : state == BG_JOB_STATE_TRANSFERRED ? OUT_TRANSFERRED : OUT_ERROR;
     *r = res;
 }
 
@@ -374,6 +439,9 @@ static void drive_do(const WCHAR *url, const WCHAR *local, const WCHAR *src, con
         }
     }
     IDODownload_Release(d);
+    res->outcome = acted && action == 2                        ? OUT_CANCELLED
+                   : st.State == DODownloadState_Transferred ? OUT_TRANSFERRED
+                                                             : OUT_ERROR;
     if (aborted && tu_exists(local))
         broke(res, "a file at the final name after Abort");
     if (tu_count_temp_files(dir))
@@ -502,6 +570,9 @@ static void drive_qm(const WCHAR *url, const WCHAR *local, const WCHAR *src, con
     IBackgroundCopyJob_Release(modern);
     IBackgroundCopyJob1_Release(job);
     IBackgroundCopyGroup_Release(group);
+    res->outcome = acted && action == 2 ? OUT_CANCELLED
+                   : (status & QM_STATUS_GROUP_COMPLETE) ? OUT_TRANSFERRED
+                                                         : OUT_ERROR;
 }
 
 static void one_run(unsigned run)
@@ -513,7 +584,7 @@ static void one_run(unsigned run)
     const char *family_names[3] = {"BITS job", "DO download", "BITS 1.0 group"};
     unsigned action, act_at_ms, family;
     BOOL tls;
-    run_result res = {""};
+    run_result res = {"", OUT_ERROR};
 
     next_random(&r);
     size = 1 + (next_random(&r) % (3u << 20));
@@ -562,6 +633,18 @@ static void one_run(unsigned run)
     } else {
         passed++;
     }
+    {
+        char kind[40];
+
+        count_kind(family_names[family], &res);
+        count_kind(tls ? "https" : "http", &res);
+        fault_kind(f1, kind, sizeof(kind));
+        count_kind(kind, &res);
+        if (f2[0]) {
+            fault_kind(f2, kind, sizeof(kind));
+            count_kind(kind, &res);
+        }
+    }
     DeleteFileW(local);
     RemoveDirectoryW(dir);
     DeleteFileW(src);
@@ -574,6 +657,7 @@ static void test_soak(void **state)
     (void)state;
     for (run = 0; run < runs; run++)
         one_run(run);
+    print_kinds();
     printf("%u passed, %u failed\n", passed, failed);
     assert_int_equal(failed, 0);
 }
