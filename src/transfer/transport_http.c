@@ -1081,6 +1081,21 @@ out_context_streamed:
     return hr;
 }
 
+/* A request's own headers followed by the job's custom headers, in a new
+ * buffer (NULL when out of memory). */
+static char *with_custom_headers(const http_xfer *x, const char *own)
+{
+    size_t n = strlen(own) + (x->custom_headers ? strlen(x->custom_headers) : 0) + 1;
+    char *all = malloc(n);
+
+    if (all) {
+        strcpy(all, own);
+        if (x->custom_headers)
+            strcat(all, x->custom_headers);
+    }
+    return all;
+}
+
 /* A body of unknown length (chunked) read through WinHTTP ended after
  * `length` bytes. Wine's WinHTTP ends such a body without an error when
  * the connection drops before the last chunk, so the end is not proof of a
@@ -1095,7 +1110,6 @@ static HRESULT confirm_end(http_xfer *x, const http_url *url, UINT64 length, con
     http_response resp;
     http_stream *s;
     char range[512], *headers;
-    size_t n;
     HRESULT hr;
 
     if (validator)
@@ -1103,12 +1117,8 @@ static HRESULT confirm_end(http_xfer *x, const http_url *url, UINT64 length, con
                  validator);
     else
         snprintf(range, sizeof(range), "Range: bytes=%llu-\r\n", (unsigned long long)length);
-    n = strlen(range) + (x->custom_headers ? strlen(x->custom_headers) : 0) + 1;
-    if (!(headers = malloc(n)))
+    if (!(headers = with_custom_headers(x, range)))
         return E_OUTOFMEMORY;
-    strcpy(headers, range);
-    if (x->custom_headers)
-        strcat(headers, x->custom_headers);
     hr = choose_wire(x, url)->open(x, url, headers, &resp, &s);
     free(headers);
     if (FAILED(hr))
@@ -1139,7 +1149,6 @@ static HRESULT run(http_xfer *x, char **validator)
     for (;;) {
         UINT64 known = bitsdo__load64(&fc->bytes_total), offset = f->offset, expect;
         BOOL ranged = FALSE, via_winhttp;
-        size_t n;
 
         if (restarts > MAX_RESTARTS) {
             free(all);
@@ -1164,13 +1173,9 @@ static HRESULT run(http_xfer *x, char **validator)
                      "Range: bytes=%llu-\r\nIf-Range: %.400s\r\n",
                      (unsigned long long)offset,
                      *validator);
-        n = strlen(headers) + (x->custom_headers ? strlen(x->custom_headers) : 0) + 1;
         free(all);
-        if (!(all = malloc(n)))
+        if (!(all = with_custom_headers(x, headers)))
             return fail(x, E_OUTOFMEMORY);
-        strcpy(all, headers);
-        if (x->custom_headers)
-            strcat(all, x->custom_headers);
 
         hr = request(x, x->url, all, &url, &resp, &s);
         if (FAILED(hr))
@@ -1288,18 +1293,13 @@ static HRESULT run(http_xfer *x, char **validator)
  * then checked whenever the origin is asked later (If-Range). */
 static void probe_origin(http_xfer *x)
 {
-    static const char range[] = "Range: bytes=0-0\r\n";
-    size_t n = sizeof(range) + (x->custom_headers ? strlen(x->custom_headers) : 0);
-    char *headers = malloc(n);
+    char *headers = with_custom_headers(x, "Range: bytes=0-0\r\n");
     http_response resp;
     http_url url;
     http_stream *s;
 
     if (!headers)
         return;
-    strcpy(headers, range);
-    if (x->custom_headers)
-        strcat(headers, x->custom_headers);
     if (SUCCEEDED(request(x, x->f->remote, headers, &url, &resp, &s))) {
         if (resp.status == 206 || resp.status == 200) {
             x->origin_known = TRUE;
