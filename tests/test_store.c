@@ -207,6 +207,15 @@ static void job_file(const WCHAR *jobs, const GUID *id, const WCHAR *ext, WCHAR 
     swprintf(out, MAX_PATH, L"%ls\\%ls%ls", jobs, name, ext);
 }
 
+/* Where a put writes before its move: tmp\{GUID}.tmp in the store folder. */
+static void tmp_file(const WCHAR *jobs, const GUID *id, WCHAR *out)
+{
+    WCHAR name[64];
+
+    StringFromGUID2(id, name, 64);
+    swprintf(out, MAX_PATH, L"%ls\\tmp\\%ls.tmp", jobs, name);
+}
+
 static uint8_t *read_all(const WCHAR *path, size_t *len)
 {
     HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
@@ -535,7 +544,7 @@ static void test_crash_mid_write(void **state)
     v2.state = BITSDO_STATE_SUSPENDED;
     set_str(&v2.display_name, L"version two, never committed");
     assert_hr(S_OK, bitsdo_store_put_job(store, BITSDO_STORE_KIND_BITS_JOB, &v1, NULL, 0, NULL, 0));
-    job_file(jobs, &id, L".tmp", tmp);
+    tmp_file(jobs, &id, tmp);
     job_file(jobs, &id, L".job", final);
     /* what a put of v2 would write: the frame around its job record */
     assert_int_equal(bitsdo_job_rec_write(&v2, &bytes, &v2_len), BITSDO_S_OK);
@@ -595,19 +604,26 @@ static void test_leftover_tmp(void **state)
     make_guid(&orphan, 2);
     make_typical_rec(&rec, &id);
     assert_hr(S_OK, bitsdo_store_put_job(store, BITSDO_STORE_KIND_BITS_JOB, &rec, NULL, 0, NULL, 0));
-    /* a .tmp beside a committed record, and one of a job never committed */
+    /* a .tmp of a committed record, and one of a job never committed, in
+     * the tmp folder; and the same beside the records, where versions
+     * before that folder wrote them */
+    tmp_file(jobs, &id, path);
+    write_all(path, "BDST garbage", 12);
+    tmp_file(jobs, &orphan, path);
+    write_all(path, "BDST", 4);
     job_file(jobs, &id, L".tmp", path);
     write_all(path, "BDST garbage", 12);
     job_file(jobs, &orphan, L".tmp", path);
     write_all(path, "BDST", 4);
     assert_hr(S_OK, bitsdo_store_load_all(store, collect, &s, &report));
-    assert_int_equal(report.tmp_removed, 2);
+    assert_int_equal(report.tmp_removed, 4);
     assert_int_equal(report.loaded, 1);
     assert_int_equal(report.set_aside, 0);
     assert_int_equal(s.count, 1);
     assert_true(IsEqualGUID(&s.jobs[0].id, &id));
     expect_same_rec(&rec, &s.jobs[0].rec);
     assert_int_equal(count_files(jobs, L"*.tmp"), 0);
+    assert_int_equal(count_files(jobs, L"tmp\\*.tmp"), 0);
     log = read_all(tu_path(path, MAX_PATH, L"leftover\\host.log"), &log_len);
     assert_true(contains(log, log_len, "uncommitted", 11));
     free(log);

@@ -1,6 +1,6 @@
 /* The per-user job store on Win32 files (interface and invariants in
  * store.h). One SRW lock per store serialises put, delete, get and
- * load_all, so `{GUID}.tmp` is never written by two threads at once; the
+ * load_all, so `tmp\{GUID}.tmp` is never written by two threads at once; the
  * record is framed before the lock is taken. */
 #include "store.h"
 
@@ -14,8 +14,10 @@
 #include "errors.h"
 
 #define BITSDO__GUID_CHARS 38 /* {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx} */
-/* Room after the folder for "\{GUID}.bad-yyyymmddhhmmss-nnn" and a NUL. */
+/* Room after the folder for "\{GUID}.bad-yyyymmddhhmmss-nnn" (or
+ * "\tmp\{GUID}.tmp") and a NUL. */
 #define BITSDO__NAME_ROOM 64
+#define BITSDO__TMP_DIR   L"tmp" /* the puts' temp files, see store.h */
 
 struct bitsdo_store {
     SRWLOCK lock;
@@ -115,6 +117,17 @@ static void bitsdo__job_path(const bitsdo_store *store, const GUID *id, const WC
 
     bitsdo__guid_name(id, name);
     wcscat(name, ext);
+    bitsdo__path(store, out, name);
+}
+
+/* A put's temp file: "tmp\{GUID}.tmp". */
+static void bitsdo__tmp_path(const bitsdo_store *store, const GUID *id, WCHAR *out)
+{
+    WCHAR name[BITSDO__NAME_ROOM];
+
+    wcscpy(name, BITSDO__TMP_DIR L"\\");
+    bitsdo__guid_name(id, name + wcslen(name));
+    wcscat(name, L".tmp");
     bitsdo__path(store, out, name);
 }
 
@@ -258,6 +271,19 @@ static void bitsdo__utf8(const WCHAR *s, char *out, int cap)
 
 /* --- open and close -------------------------------------------------------- */
 
+static HRESULT bitsdo__make_tmp_dir(const bitsdo_store *store)
+{
+    WCHAR *tmp_dir = bitsdo__path_alloc(store);
+    HRESULT hr;
+
+    if (!tmp_dir)
+        return E_OUTOFMEMORY;
+    bitsdo__path(store, tmp_dir, BITSDO__TMP_DIR);
+    hr = bitsdo__mkdirs(tmp_dir);
+    free(tmp_dir);
+    return hr;
+}
+
 HRESULT bitsdo_store_open(const WCHAR *dir, bitsdo_store **out)
 {
     bitsdo_store *store;
@@ -275,6 +301,10 @@ HRESULT bitsdo_store_open(const WCHAR *dir, bitsdo_store **out)
         return E_OUTOFMEMORY;
     }
     if (FAILED(hr = bitsdo__mkdirs(store->dir))) {
+        bitsdo_store_close(store);
+        return hr;
+    }
+    if (FAILED(hr = bitsdo__make_tmp_dir(store))) {
         bitsdo_store_close(store);
         return hr;
     }
@@ -338,6 +368,9 @@ static HRESULT bitsdo__commit(bitsdo_store *store, const WCHAR *tmp, const WCHAR
         store->crash_after = -1;
     }
     h = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_PATH_NOT_FOUND &&
+        SUCCEEDED(bitsdo__make_tmp_dir(store))) /* someone removed the tmp folder */
+        h = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
     if (h == INVALID_HANDLE_VALUE)
         return HRESULT_FROM_WIN32(GetLastError());
     while (done < want) {
@@ -403,7 +436,7 @@ HRESULT bitsdo_store_put(bitsdo_store *store, const GUID *id, uint32_t kind,
         hr = E_OUTOFMEMORY;
         goto done;
     }
-    bitsdo__job_path(store, id, L".tmp", tmp);
+    bitsdo__tmp_path(store, id, tmp);
     bitsdo__job_path(store, id, L".job", final);
     AcquireSRWLockExclusive(&store->lock);
     hr = bitsdo__commit(store, tmp, final, buf, len);
@@ -454,7 +487,7 @@ HRESULT bitsdo_store_delete(bitsdo_store *store, const GUID *id)
     if (!(path = bitsdo__path_alloc(store)))
         return E_OUTOFMEMORY;
     AcquireSRWLockExclusive(&store->lock);
-    bitsdo__job_path(store, id, L".tmp", path);
+    bitsdo__tmp_path(store, id, path);
     DeleteFileW(path);
     bitsdo__job_path(store, id, L".job", path);
     if (!DeleteFileW(path)) {
@@ -640,25 +673,31 @@ static void bitsdo__report_bad(bitsdo_store_report *report, const WCHAR *name, W
     grown[report->set_aside - 1].reason = reason;
 }
 
-/* Deletes every "*.tmp" (puts that never committed). The caller holds the lock. */
-static void bitsdo__remove_tmp(bitsdo_store *store, WCHAR *path, bitsdo_store_report *report)
+/* Deletes every "*.tmp" (puts that never committed) in `sub` ("tmp\\") or
+ * beside the records (`sub` "", where versions before the tmp folder wrote
+ * them). The caller holds the lock. */
+static void bitsdo__remove_tmp(bitsdo_store *store, const WCHAR *sub, WCHAR *path,
+                               bitsdo_store_report *report)
 {
     WIN32_FIND_DATAW fd;
+    WCHAR name_w[BITSDO__NAME_ROOM];
     HANDLE find;
 
-    bitsdo__path(store, path, L"*.tmp");
+    swprintf(name_w, BITSDO__NAME_ROOM, L"%ls*.tmp", sub);
+    bitsdo__path(store, path, name_w);
     if ((find = FindFirstFileW(path, &fd)) == INVALID_HANDLE_VALUE)
         return;
     do {
         char name[128];
 
         if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) || !bitsdo__ends_with(fd.cFileName, L".tmp") ||
-            wcslen(fd.cFileName) >= BITSDO__NAME_ROOM)
+            wcslen(sub) + wcslen(fd.cFileName) >= BITSDO__NAME_ROOM)
             continue;
-        bitsdo__path(store, path, fd.cFileName);
+        swprintf(name_w, BITSDO__NAME_ROOM, L"%ls%ls", sub, fd.cFileName);
+        bitsdo__path(store, path, name_w);
         if (DeleteFileW(path)) {
             report->tmp_removed++;
-            bitsdo__utf8(fd.cFileName, name, sizeof(name));
+            bitsdo__utf8(name_w, name, sizeof(name));
             bitsdo__log(store, "removed %s: an uncommitted write", name);
         }
     } while (FindNextFileW(find, &fd));
@@ -682,7 +721,8 @@ HRESULT bitsdo_store_load_all(bitsdo_store *store, bitsdo_store_load_cb cb, void
     if (!(path = bitsdo__path_alloc(store)))
         return E_OUTOFMEMORY;
     AcquireSRWLockExclusive(&store->lock);
-    bitsdo__remove_tmp(store, path, &report);
+    bitsdo__remove_tmp(store, BITSDO__TMP_DIR L"\\", path, &report);
+    bitsdo__remove_tmp(store, L"", path, &report);
     bitsdo__path(store, path, L"*.job");
     find = FindFirstFileW(path, &fd);
     if (find == INVALID_HANDLE_VALUE) {

@@ -5,11 +5,16 @@
  * and the DPAPI-protected credentials.
  *
  * Invariants:
- * - A put is crash-safe: the record is written to `{GUID}.tmp`, flushed,
- *   then moved over `{GUID}.job` (MOVEFILE_REPLACE_EXISTING |
- *   MOVEFILE_WRITE_THROUGH). At any instant `{GUID}.job` is either the old
- *   record or the new one, never a mix. A `.tmp` found at load was never
- *   committed and is deleted.
+ * - A put is crash-safe: the record is written to `tmp\{GUID}.tmp` (a
+ *   subfolder of the store, on its volume), flushed, then moved over
+ *   `{GUID}.job` (MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH). At
+ *   any instant `{GUID}.job` is either the old record or the new one,
+ *   never a mix. A `.tmp` found at load (in `tmp\`, or beside the records
+ *   where versions before it wrote them) was never committed and is
+ *   deleted. The temp files have a folder of their own because under Wine
+ *   creating a file of a name not there yet reads the whole folder (its
+ *   case-insensitive lookup): in the records' folder every put would cost
+ *   a scan of N records; moving onto an existing `{GUID}.job` costs none.
  * - A record that fails its frame, length, CRC or job record (or whose job
  *   id is not its file name) is never loaded: it is renamed
  *   `{GUID}.bad-<yyyymmddhhmmss>` (never deleted), a line naming it goes to
@@ -52,7 +57,7 @@ HRESULT bitsdo_store_put_job(bitsdo_store *store, uint32_t kind, const bitsdo_jo
                              const void *extras, uint32_t extras_len, const void *credentials,
                              uint32_t credentials_len);
 
-/* Removes the record of job `id` (and a leftover `{GUID}.tmp`). S_OK,
+/* Removes the record of job `id` (and a leftover `tmp\{GUID}.tmp`). S_OK,
  * S_FALSE when there was none, or the Win32 error. */
 HRESULT bitsdo_store_delete(bitsdo_store *store, const GUID *id);
 
