@@ -152,8 +152,11 @@ HRESULT bitsdo_co_strdup(const WCHAR *s, LPWSTR *out)
 
 /* --- the list ----------------------------------------------------------- */
 
-HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
-                          const bitsdo_job_events *events, void *events_ctx,
+/* caller_owns: the job's owner is the caller (a new job). A job adopted
+ * from the store brings its owner in its record, so the caller's SID (four
+ * wineserver requests under Wine) is not looked up for it. */
+static HRESULT job_create(const GUID *id, const WCHAR *display_name, DWORD type,
+                          const bitsdo_job_events *events, void *events_ctx, BOOL caller_owns,
                           bitsdo_job **out)
 {
     bitsdo_job_impl *impl;
@@ -181,9 +184,8 @@ HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
     if (
         FAILED(hr = bitsdo_set_wstr(&job->rec.display_name, (const bitsdo_wchar *)display_name)))
         goto fail;
-    if ((sid = bitsdo_current_user_sid())) {
+    if (caller_owns && (sid = bitsdo_current_user_sid()))
         job->rec.owner_sid = (bitsdo_wchar *)sid;
-    }
     if (!(job->wake = CreateEventW(NULL, FALSE, FALSE, NULL))) {
         hr = HRESULT_FROM_WIN32(GetLastError());
         goto fail;
@@ -228,6 +230,13 @@ fail:
     return hr;
 }
 
+HRESULT bitsdo_job_create(const GUID *id, const WCHAR *display_name, DWORD type,
+                          const bitsdo_job_events *events, void *events_ctx,
+                          bitsdo_job **out)
+{
+    return job_create(id, display_name, type, events, events_ctx, TRUE, out);
+}
+
 static void ensure_worker(bitsdo_job *job);
 
 HRESULT bitsdo_job_adopt(bitsdo_job_rec *rec, const bitsdo_job_events *events, void *events_ctx,
@@ -249,7 +258,7 @@ HRESULT bitsdo_job_adopt_ex(bitsdo_job_rec *rec, const bitsdo_job_events *events
 
     if (ended && !ended_ok)
         return E_INVALIDARG;
-    if (FAILED(hr = bitsdo_job_create((const GUID *)rec->id, NULL, rec->type, events, events_ctx, &job)))
+    if (FAILED(hr = job_create((const GUID *)rec->id, NULL, rec->type, events, events_ctx, FALSE, &job)))
         return hr;
     AcquireSRWLockExclusive(&job->lock);
     bitsdo_job_rec_free(&job->rec);
