@@ -88,24 +88,55 @@ bitsdo_filetime bitsdo_now(void)
     return ((bitsdo_filetime)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
 }
 
-WCHAR *bitsdo_current_user_sid(void)
+/* The user of a token as a SID string (malloc'ed), or NULL. */
+static WCHAR *token_user_sid(HANDLE token)
 {
-    HANDLE token;
     BYTE buf[256];
     TOKEN_USER *user = (TOKEN_USER *)buf;
     DWORD len;
     WCHAR *str = NULL, *copy = NULL;
 
-    if (!OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &token) &&
-        !OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
-        return NULL;
     if (GetTokenInformation(token, TokenUser, buf, sizeof(buf), &len) &&
         ConvertSidToStringSidW(user->User.Sid, &str)) {
         copy = (WCHAR *)bitsdo_wcsdup((const bitsdo_wchar *)str);
         LocalFree(str);
     }
-    CloseHandle(token);
     return copy;
+}
+
+static INIT_ONCE process_sid_once = INIT_ONCE_STATIC_INIT;
+static WCHAR *process_sid; /* the process token's user: it never changes */
+
+static BOOL CALLBACK read_process_sid(INIT_ONCE *once, void *param, void **ctx)
+{
+    HANDLE token;
+
+    (void)once;
+    (void)param;
+    (void)ctx;
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
+        return FALSE; /* not done: the next call tries again */
+    process_sid = token_user_sid(token);
+    CloseHandle(token);
+    return process_sid != NULL;
+}
+
+/* A thread that impersonates is its client; any other is the process's
+ * user, read once (CreateJob asks twice per job, and each reading of a
+ * token is three wineserver requests under Wine). */
+WCHAR *bitsdo_current_user_sid(void)
+{
+    HANDLE token;
+    WCHAR *sid;
+
+    if (OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &token)) {
+        sid = token_user_sid(token);
+        CloseHandle(token);
+        return sid;
+    }
+    if (!InitOnceExecuteOnce(&process_sid_once, read_process_sid, NULL, NULL))
+        return NULL;
+    return (WCHAR *)bitsdo_wcsdup((const bitsdo_wchar *)process_sid);
 }
 
 BOOL bitsdo_caller_is_admin(void)
