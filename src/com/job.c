@@ -184,7 +184,8 @@ static HRESULT WINAPI job_AddFileSet(IBackgroundCopyJob5 *iface, ULONG count, BG
             return hr;
     }
     for (i = 0; i < count; i++)
-        if (FAILED(hr = bitsdo_job_add_file(job, files[i].RemoteName, files[i].LocalName, NULL, 0)))
+        if (FAILED(hr = bitsdo_job_add_checked_file(
+                       job, files[i].RemoteName, files[i].LocalName, NULL, 0, max_files)))
             return hr;
     return S_OK;
 }

@@ -178,7 +178,8 @@ static HRESULT WINAPI job1_AddFiles(IBackgroundCopyJob1 *iface, ULONG count, FIL
     if (bitsdo_qm_phase_of(job) != BITSDO_QM_ACTIVE)
         hr = BITSDO_QM_E_INVALID_STATE;
     for (i = 0; i < count && SUCCEEDED(hr); i++) {
-        hr = bitsdo_job_add_file(job, files[i]->bstrRemoteFile, files[i]->bstrLocalFile, NULL, 0);
+        hr = bitsdo_job_add_checked_file(
+            job, files[i]->bstrRemoteFile, files[i]->bstrLocalFile, NULL, 0, max_files);
         if (FAILED(hr))
             break;
         AcquireSRWLockShared(&job->lock);

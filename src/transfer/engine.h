@@ -198,6 +198,11 @@ HRESULT bitsdo_ranges_check(const bitsdo_range *ranges, uint32_t count);
 /* ranges are checked with bitsdo_ranges_check when range_count is not 0. */
 HRESULT bitsdo_job_add_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *local,
                             const bitsdo_range *ranges, uint32_t range_count);
+/* The same for a set of files whose names (bitsdo_job_check_names) and
+ * ranges the caller has checked, with MaxFilesPerJob read once for the set
+ * (each reading is a registry lookup: wineserver requests under Wine). */
+HRESULT bitsdo_job_add_checked_file(bitsdo_job *job, const WCHAR *remote, const WCHAR *local,
+                                    const bitsdo_range *ranges, uint32_t range_count, DWORD max_files);
 HRESULT bitsdo_job_resume(bitsdo_job *job);
 /* Gives file `index` a new set of ranges (NULL/0: the whole file), for a
  * DO download started again on other ranges. The ranges already asked for
