@@ -3,6 +3,7 @@
 #include "hostinfo.h"
 
 #include <stdlib.h>
+#include <tlhelp32.h>
 
 DWORD hu_run(const WCHAR *program, const WCHAR *args)
 {
@@ -56,4 +57,32 @@ HANDLE hu_host_process(DWORD *pid)
     }
     free(info);
     return process;
+}
+
+/* Ends every rpcss.exe of the prefix (one, in practice), bounded. */
+static void end_rpcss(void)
+{
+    PROCESSENTRY32W entry;
+    HANDLE snapshot = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0), process;
+
+    assert_true(snapshot != INVALID_HANDLE_VALUE);
+    entry.dwSize = sizeof(entry);
+    for (BOOL more = Process32FirstW(snapshot, &entry); more; more = Process32NextW(snapshot, &entry)) {
+        if (_wcsicmp(entry.szExeFile, L"rpcss.exe") ||
+            !(process = OpenProcess(SYNCHRONIZE | PROCESS_TERMINATE, FALSE, entry.th32ProcessID)))
+            continue;
+        if (TerminateProcess(process, 1))
+            assert_int_equal(WAIT_OBJECT_0, WaitForSingleObject(process, 10000));
+        CloseHandle(process);
+    }
+    CloseHandle(snapshot);
+}
+
+void hu_kill_host(HANDLE process)
+{
+    assert_non_null(process);
+    assert_true(TerminateProcess(process, 9));
+    assert_int_equal(WAIT_OBJECT_0, WaitForSingleObject(process, 10000));
+    CloseHandle(process);
+    end_rpcss();
 }

@@ -168,11 +168,7 @@ static void test_killed_host_comes_back(void **state)
 
     (void)state;
     job = tu_create_job(mgr, L"outlived", &id);
-    process = host_process(&pid);
-    assert_non_null(process);
-    assert_true(TerminateProcess(process, 9));
-    assert_int_equal(WAIT_OBJECT_0, WaitForSingleObject(process, 10000));
-    CloseHandle(process);
+    hu_kill_host(host_process(&pid));
 
     /* A call that goes to the host (GetState may answer from the host's
      * shared memory for up to 2 s: test_host_progress covers that). */
@@ -603,7 +599,6 @@ static void test_kill_mid_transfer_resumes(void **state)
     char token[64], *stats, ranges[64][64];
     BG_JOB_PROGRESS progress;
     UINT64 last = 0;
-    HANDLE process;
     int round, n, resumed = 0, i;
     GUID id;
 
@@ -639,11 +634,7 @@ static void test_kill_mid_transfer_resumes(void **state)
         assert_hr(S_OK, IBackgroundCopyJob_GetProgress(job, &progress));
         last = progress.BytesTransferred;
         WaitForSingleObject(GetCurrentProcess(), 1200); /* the store's progress period */
-        process = host_process(NULL);
-        assert_non_null(process);
-        assert_true(TerminateProcess(process, 9));
-        assert_int_equal(WAIT_OBJECT_0, WaitForSingleObject(process, 10000));
-        CloseHandle(process);
+        hu_kill_host(host_process(NULL));
         assert_false(tu_exists(dst)); /* never a partial file under the final name */
         IBackgroundCopyJob_Release(job);
         IBackgroundCopyManager_Release(mgr);

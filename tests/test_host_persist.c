@@ -433,7 +433,6 @@ static void make_and_restart(BOOL kill)
     VARIANT v;
     wanted w;
     GUID job_id;
-    HANDLE host;
     DWORD rc;
 
     if (!ht_init())
@@ -512,10 +511,7 @@ static void make_and_restart(BOOL kill)
     IDODownload_Release(d);
     IDOManager_Release(dom);
     if (kill) {
-        assert_non_null(host = hu_host_process(NULL));
-        assert_true(TerminateProcess(host, 9));
-        assert_int_equal(WAIT_OBJECT_0, WaitForSingleObject(host, 10000));
-        CloseHandle(host);
+        hu_kill_host(hu_host_process(NULL));
     } else {
         assert_int_equal(0, hu_stop_host());
     }

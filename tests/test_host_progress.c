@@ -462,18 +462,13 @@ static void test_dead_host_gives_rpc_error(void **state)
     IBackgroundCopyJob *job;
     BG_JOB_PROGRESS p;
     BG_JOB_STATE s;
-    HANDLE process;
     ULONGLONG killed, failed_at = 0;
     HRESULT hr = S_OK;
 
     (void)state;
     job = tu_create_job(mgr, L"orphan", NULL);
     assert_hr(S_OK, IBackgroundCopyJob_GetProgress(job, &p));
-    process = host_process();
-    assert_non_null(process);
-    assert_true(TerminateProcess(process, 9));
-    assert_int_equal(WAIT_OBJECT_0, WaitForSingleObject(process, 10000));
-    CloseHandle(process);
+    hu_kill_host(host_process());
     killed = tu_ms();
     while (tu_ms() - killed < 5000) {
         hr = IBackgroundCopyJob_GetProgress(job, &p);
