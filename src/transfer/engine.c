@@ -1307,7 +1307,9 @@ static HRESULT rename_open_file(HANDLE h, const WCHAR *to)
     FILE_RENAME_INFO *info;
     HRESULT hr = S_OK;
 
-    if (len > 32767 || !(info = calloc(1, size)))
+    if (len > 32767)
+        return HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE);
+    if (!(info = calloc(1, size)))
         return E_OUTOFMEMORY;
     info->ReplaceIfExists = TRUE;
     info->FileNameLength = (DWORD)(len * sizeof(WCHAR));
