@@ -78,11 +78,15 @@ static void end_rpcss(void)
     CloseHandle(snapshot);
 }
 
-void hu_kill_host(HANDLE process)
+ULONGLONG hu_kill_host(HANDLE process)
 {
+    ULONGLONG gone;
+
     assert_non_null(process);
     assert_true(TerminateProcess(process, 9));
     assert_int_equal(WAIT_OBJECT_0, WaitForSingleObject(process, 10000));
+    gone = tu_ms();
     CloseHandle(process);
     end_rpcss();
+    return gone;
 }

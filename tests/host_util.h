@@ -22,10 +22,10 @@ DWORD hu_stop_host(void);
  * (pid may be NULL), or NULL when no host is ready. */
 HANDLE hu_host_process(DWORD *pid);
 /* Kills `process` (a host) hard, waits for its end and closes the handle;
- * then ends the prefix's rpcss, which would otherwise keep the dead host's
+ * returns tu_ms() as it saw the host gone, then ends the prefix's rpcss, which would otherwise keep the dead host's
  * class registration and fail every later CLSCTX_LOCAL_SERVER activation in
  * this prefix (docs/hosting.md, "Facts from Wine 8"); COM starts rpcss
  * again when it is next needed. */
-void hu_kill_host(HANDLE process);
+ULONGLONG hu_kill_host(HANDLE process);
 
 #endif

@@ -468,8 +468,7 @@ static void test_dead_host_gives_rpc_error(void **state)
     (void)state;
     job = tu_create_job(mgr, L"orphan", NULL);
     assert_hr(S_OK, IBackgroundCopyJob_GetProgress(job, &p));
-    hu_kill_host(host_process());
-    killed = tu_ms();
+    killed = hu_kill_host(host_process()); /* the host's end, not rpcss's */
     while (tu_ms() - killed < 5000) {
         hr = IBackgroundCopyJob_GetProgress(job, &p);
         if (FAILED(hr)) {

@@ -1344,8 +1344,13 @@ static HRESULT commit_file(bitsdo_file_rec *file, BOOL in_place)
         return S_OK; /* moved by an earlier Complete that failed on a later file */
     if (!temp) {
         /* A zero-length file never needed a temp file: create it empty. */
-        HANDLE h = CreateFileW((const WCHAR *)file->local_name, GENERIC_WRITE, 0, NULL,
-                               CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+        h = CreateFileW((const WCHAR *)file->local_name,
+                        GENERIC_WRITE,
+                        0,
+                        NULL,
+                        CREATE_ALWAYS,
+                        FILE_ATTRIBUTE_NORMAL,
+                        NULL);
         if (h == INVALID_HANDLE_VALUE)
             return HRESULT_FROM_WIN32(GetLastError());
         CloseHandle(h);
